@@ -1,0 +1,73 @@
+/**
+ * Names and labels every labkit object agrees on. infra/, the charts, the lab-controller and the
+ * CLI all derive names here, so a Job the controller creates can be found by `labkit reset`,
+ * and a namespace `pulumi up` makes is the one the controller runs jobs in.
+ *
+ * One cohort runs on a cluster at a time (`labkit reset` clears it for the next one).
+ */
+
+/** Namespace of the lab-controller, the model-cache warm-up and the image pre-pull. */
+export const SYSTEM_NAMESPACE = "labkit-system";
+
+/** Namespace of the gateway (load balancer, routes). */
+export const GATEWAY_NAMESPACE = "labkit-gateway";
+
+/** The lab-controller's Service name and port inside the cluster. */
+export const CONTROLLER_SERVICE = { name: "lab-controller", port: 8080 } as const;
+
+/** URL labs and runner Jobs use to reach the lab-controller API. */
+export const CONTROLLER_URL = `http://${CONTROLLER_SERVICE.name}.${SYSTEM_NAMESPACE}.svc.cluster.local:${CONTROLLER_SERVICE.port}`;
+
+/** A learner's namespace: `lab-<learner id>` (learner ids are DNS labels of at most 59 characters). */
+export function learnerNamespace(learnerId: string): string {
+  return `lab-${learnerId}`;
+}
+
+/** URL path prefix of a learner's JupyterLab on the gateway (JupyterLab's `base_url`). */
+export function learnerPath(learnerId: string): string {
+  return `/u/${learnerId}/`;
+}
+
+/** Path prefix of the dashboard and the public API on the gateway. */
+export const DASHBOARD_PATH = "/dashboard/";
+export const API_PATH = "/api/";
+
+/** Name of the Kubernetes Job that runs a run: deterministic, so it is never created twice. */
+export function runJobName(runId: string): string {
+  return `run-${runId}`;
+}
+
+/** Label keys on every labkit object. */
+export const LABELS = {
+  managedBy: "app.kubernetes.io/managed-by",
+  name: "app.kubernetes.io/name",
+  component: "app.kubernetes.io/component",
+  cohort: "labkit.dev/cohort",
+  learner: "labkit.dev/learner",
+  runId: "labkit.dev/run-id",
+  exercise: "labkit.dev/exercise",
+} as const;
+
+/** The labels every labkit object carries. */
+export function commonLabels(cohortName: string, component: string): Record<string, string> {
+  return { [LABELS.managedBy]: "labkit", [LABELS.cohort]: cohortName, [LABELS.component]: component };
+}
+
+/** Where a run's artifacts live in the bucket: `cohorts/<cohort>/learners/<learner>/runs/<run>/`. */
+export function runArtifactPrefix(cohortName: string, learnerId: string, runId: string): string {
+  return `${cohortArtifactPrefix(cohortName)}learners/${learnerId}/runs/${runId}/`;
+}
+
+/** The cohort's prefix in the artifact bucket; runner Jobs may write only below it. */
+export function cohortArtifactPrefix(cohortName: string): string {
+  return `cohorts/${cohortName}/`;
+}
+
+/** Where an uploaded dataset lives: content-addressed, so the same file is stored once. */
+export function datasetObjectKey(cohortName: string, learnerId: string, sha256: string): string {
+  return `${cohortArtifactPrefix(cohortName)}learners/${learnerId}/datasets/${sha256}.jsonl`;
+}
+
+/** Taint and label of every GPU node (DESIGN.md). */
+export const GPU_NODE_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+export const GPU_NODE_LABEL = { key: "gpu", value: "on" } as const;

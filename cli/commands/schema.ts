@@ -1,0 +1,43 @@
+/** `labkit schema`: print (or write) the JSON Schemas generated from labkit's zod schemas. */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { GENERATED_SCHEMA_DIR, generateJsonSchemas, type SchemaFileName } from "../../schema/json-schema";
+import { BadInputError } from "../exit-codes";
+
+export function registerSchema(program: Command): void {
+  program
+    .command("schema")
+    .description("print the JSON Schema of cohort.yaml (for editors), or write every generated schema")
+    .option(
+      "--name <name>",
+      "which schema to print: cohort, run-spec, run-spec-input, run-result, run-summary, runner-event",
+      "cohort",
+    )
+    .option("--write [dir]", `write every schema into a folder (default ${GENERATED_SCHEMA_DIR})`)
+    .addHelpText(
+      "after",
+      "\nEditors: put this first line in cohort.yaml for completion and checks (YAML language server):\n  # yaml-language-server: $schema=<path to>/schema/generated/cohort.schema.json",
+    )
+    .action((options: { name: string; write?: string | boolean }) => {
+      const schemas = generateJsonSchemas();
+      if (options.write !== undefined) {
+        const dir = typeof options.write === "string" ? options.write : GENERATED_SCHEMA_DIR;
+        mkdirSync(dir, { recursive: true });
+        for (const [name, text] of Object.entries(schemas)) {
+          // Write then rename, so an interrupted run never leaves half a schema behind.
+          const target = join(dir, name);
+          writeFileSync(`${target}.tmp`, text);
+          renameSync(`${target}.tmp`, target);
+        }
+        process.stdout.write(`wrote ${Object.keys(schemas).length} schemas to ${dir}\n`);
+        return;
+      }
+      const fileName = `${options.name}.schema.json` as SchemaFileName;
+      if (!(fileName in schemas)) {
+        const names = Object.keys(schemas).map((n) => n.replace(".schema.json", ""));
+        throw new BadInputError(`unknown schema \`${options.name}\`: use one of ${names.join(", ")}`);
+      }
+      process.stdout.write(schemas[fileName]);
+    });
+}

@@ -1,0 +1,532 @@
+/**
+ * The `cohort.yaml` schema: one workshop cohort, from its roster to its GPU pools.
+ *
+ * This module is the only definition of a cohort. infra/, the CLI and the lab-controller import
+ * `CohortSchema` and the `Cohort` type from here; the JSON Schema that editors use is generated
+ * from it (`labkit schema`). Checks that need the file system (the roster file) live in
+ * `load-cohort.ts`; everything else is here.
+ */
+import { z } from "zod";
+import { findInstanceType, gpuOf, knownCpuInstanceTypes, knownGpuInstanceTypes } from "../catalog/aws-instances";
+import { ModelIdSchema, RunSpecInputSchema } from "./run-spec";
+
+/** RFC 1123 DNS label: lower-case letters, digits and '-', starting and ending alphanumeric, ≤63 chars. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Longest learner id: the id is used in namespace names such as `lab-<id>` (63 − 4). */
+export const LEARNER_ID_MAX_LENGTH = 59;
+
+const localDateTime = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/,
+    "expected a local date and time such as `2026-12-07T09:00` (the time zone goes in `timeZone`)",
+  );
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected a 24-hour time such as `08:30`");
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected an IANA time zone such as `Europe/Berlin` or `America/New_York`" },
+);
+
+export const ScheduleSchema = z
+  .object({
+    /** First moment learners use the cluster, local time in `timeZone`, e.g. `2026-12-07T09:00`. */
+    start: localDateTime,
+    /** Last moment, local time in `timeZone`; after it the GPU pools may scale to zero. */
+    end: localDateTime,
+    /** IANA time zone of `start`, `end` and `dailyWindow`, e.g. `Europe/Berlin`. */
+    timeZone,
+    /**
+     * Hours of each day of the cohort when the GPU pools run (local time). Outside this window
+     * the GPU pools scale to zero. Default: none (GPU pools run from start to end).
+     */
+    dailyWindow: z.object({ from: clockTime, to: clockTime }).strict().optional(),
+  })
+  .strict();
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as `us-east-1` or `eu-central-1`");
+
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    "expected an IAM role ARN such as `arn:aws:iam::123456789012:role/Instructors`",
+  );
+
+export const NewClusterSchema = z
+  .object({
+    /** EKS Kubernetes version, e.g. `1.33`. Default `1.33`. */
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as `1.33`")
+      .default("1.33"),
+    /** `single`: one NAT gateway (cheaper); `perAz`: one per availability zone (survives an AZ outage). Default `single`. */
+    natGateways: z.enum(["single", "perAz"]).default("single"),
+    /** Number of availability zones for the node subnets (at least 2). Default 2. */
+    availabilityZones: z.number().int().min(2).max(6).default(2),
+    /** Serve the Kubernetes API only inside the VPC. Default false. */
+    privateEndpoint: z.boolean().default(false),
+    /** Refuse `pulumi destroy` of the cluster until this is turned off. Default false. */
+    deletionProtection: z.boolean().default(false),
+    /** CPU node pool for the controller, the gateway and the labs. */
+    systemPool: z
+      .object({
+        /** CPU instance type. Default `m7i.2xlarge` (8 vCPU, 32 GiB). */
+        instanceType: z.string().default("m7i.2xlarge"),
+        /** Node count; default: enough for every learner's lab requests plus the system pods. */
+        count: z.number().int().min(1).max(200).optional(),
+      })
+      .strict()
+      .default({ instanceType: "m7i.2xlarge" }),
+    /** IAM roles given cluster access through EKS access entries. */
+    access: z
+      .object({
+        /** Roles of instructors: read access to the whole cluster. */
+        instructorRoles: z.array(roleArn).default([]),
+        /** Roles of the platform team: cluster admin. */
+        platformRoles: z.array(roleArn).default([]),
+      })
+      .strict()
+      .default({ instructorRoles: [], platformRoles: [] }),
+  })
+  .strict();
+
+export const ExistingClusterSchema = z
+  .object({
+    /** A context in your kubeconfig that points at the cluster. */
+    kubeconfigContext: z.string().min(1).optional(),
+    /** A Pulumi stack (`org/project/stack`) of a long-lived platform stack whose outputs name the cluster. */
+    stackReference: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, "expected a stack name such as `acme/labkit-platform/prod`")
+      .optional(),
+  })
+  .strict()
+  .superRefine((existing, ctx) => {
+    const given = [existing.kubeconfigContext, existing.stackReference].filter((v) => v !== undefined).length;
+    if (given !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: "name exactly one of `kubeconfigContext` or `stackReference` for an existing cluster",
+      });
+    }
+  });
+
+export const CloudSchema = z
+  .object({
+    provider: z.literal("aws").default("aws"),
+    /** AWS region, e.g. `us-east-1`. */
+    region: awsRegion,
+    /** Create a new cluster (the default) or deploy into an existing one. */
+    cluster: z
+      .object({
+        create: NewClusterSchema.optional(),
+        existing: ExistingClusterSchema.optional(),
+      })
+      .strict()
+      .default({})
+      .superRefine((cluster, ctx) => {
+        if (cluster.create && cluster.existing) {
+          ctx.addIssue({
+            code: "custom",
+            message: "choose one of `create` or `existing`, not both",
+          });
+        }
+      })
+      .transform((cluster) =>
+        cluster.existing ? { existing: cluster.existing } : { create: cluster.create ?? NewClusterSchema.parse({}) },
+      ),
+  })
+  .strict();
+
+export const SHARING_MODES = ["exclusive", "hami", "mig"] as const;
+/** How runs share a GPU: a whole GPU each, HAMi memory slices, or NVIDIA MIG profiles. */
+export type SharingMode = (typeof SHARING_MODES)[number];
+
+export const GpuPoolSchema = z
+  .object({
+    /** Pool name, a DNS label, e.g. `l40s`. */
+    name: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')"),
+    /** EC2 GPU instance type, e.g. `g6e.xlarge`. */
+    instanceType: z.string(),
+    /** Number of nodes while the cohort runs (the pool has a fixed size). */
+    count: z.number().int().min(1).max(100),
+    /** `onDemand` or `spot` (cheaper; a node may be taken back, runs on it are requeued once). Default `onDemand`. */
+    capacity: z.enum(["onDemand", "spot"]).default("onDemand"),
+    /** How runs share a GPU. Default `hami`. */
+    sharing: z.enum(SHARING_MODES).default("hami"),
+    /** MIG profile each GPU is cut into, for `sharing: mig`, e.g. `3g.40gb`. */
+    migProfile: z.string().optional(),
+    /** Override the price table, USD per node-hour. */
+    priceUsdPerHour: z.number().positive().optional(),
+  })
+  .strict();
+export type GpuPool = z.infer<typeof GpuPoolSchema>;
+
+export const ImagesSchema = z
+  .object({
+    /** Registry path the three labkit images are pushed to (`<registry>/lab`, `/runner`, `/controller`). Default `ghcr.io/labkit-dev`. */
+    registry: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
+        "expected a registry path such as `123456789012.dkr.ecr.us-east-1.amazonaws.com/labkit`",
+      )
+      .default("ghcr.io/labkit-dev"),
+    /** Image tag shared by the three images. Default `0.1.0`. */
+    tag: z
+      .string()
+      .regex(/^[\w][\w.-]{0,127}$/, "expected an image tag such as `0.1.0`")
+      .default("0.1.0"),
+  })
+  .strict();
+
+export const LabsSchema = z
+  .object({
+    /** Lab container image. Default: `<images.registry>/lab:<images.tag>`. */
+    image: z.string().min(1).optional(),
+    /** CPU cores requested per lab. Default 2. */
+    cpu: z.number().positive().max(64).default(2),
+    /** Memory per lab, GiB. Default 8. */
+    memoryGiB: z.number().positive().max(512).default(8),
+    /** Persistent home volume per lab, GiB. Default 20. */
+    storageGiB: z.number().int().min(1).max(2000).default(20),
+    /** GPU memory for the lab itself (for inference in notebooks), GiB; 0 means no GPU. Default 0. */
+    gpuGiB: z.number().min(0).max(200).default(0),
+    /** Stop a lab's kernels after this many idle minutes (0: never). Default 60. */
+    idleTimeoutMinutes: z.number().int().min(0).max(10080).default(60),
+  })
+  .strict();
+
+export const QuotasSchema = z
+  .object({
+    /** Most GPU memory one learner's runs may hold at once, GiB. Default 16. */
+    vramGiB: z.number().positive().max(1024).default(16),
+    /** Most runs one learner may have running at once. Default 1. */
+    concurrentRuns: z.number().int().min(1).max(64).default(1),
+    /** GPU-minutes each learner may use over the cohort (a run counts its wall time × GPU share). Default 120. */
+    gpuMinutes: z.number().positive().max(1_000_000).default(120),
+  })
+  .strict();
+
+export const ModelEntrySchema = z
+  .object({
+    /** Hugging Face model id, e.g. `Qwen/Qwen2.5-1.5B-Instruct`; downloaded once into the shared cache. */
+    id: ModelIdSchema,
+    /** A gated model (Llama, Gemma) needs the cohort's Hugging Face token. Default false. */
+    gated: z.boolean().default(false),
+    /** Pin a revision (commit or tag). Default `main`. */
+    revision: z.string().min(1).default("main"),
+  })
+  .strict();
+
+export const ExerciseSchema = z
+  .object({
+    /** Exercise id, a DNS label, e.g. `qlora-challenge`. */
+    id: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')"),
+    /** Title shown to learners. */
+    title: z.string().min(1),
+    /** Notebook that introduces it, e.g. `03-qlora-challenge.ipynb`. */
+    notebook: z.string().optional(),
+    /** Run defaults for this exercise; learners may override any field. Must name `baseModel` and `dataset`. */
+    defaults: RunSpecInputSchema.extend({
+      baseModel: ModelIdSchema,
+    }).superRefine((d, ctx) => {
+      if (!d.dataset?.source || !d.dataset?.name) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["dataset"],
+          message: "an exercise's defaults must name a dataset (`source: builtin` and `name`)",
+        });
+      }
+    }),
+    /** Typical training time of one run on this exercise's pool, minutes (for the plan's round simulation). Default 15. */
+    expectedMinutes: z.number().positive().max(10000).default(15),
+  })
+  .strict();
+export type Exercise = z.infer<typeof ExerciseSchema>;
+
+export const PersonSchema = z
+  .object({
+    /** Id, a DNS label (it becomes part of namespaces and URLs), e.g. `ada`. */
+    id: z.string(),
+    name: z.string().min(1),
+    email: z.string().email("expected an e-mail address").optional(),
+  })
+  .strict();
+export type Person = z.infer<typeof PersonSchema>;
+
+export const RosterFileSchema = z
+  .object({
+    /** Path of a CSV file with the header `id,name,email`, relative to cohort.yaml. */
+    roster: z.string().min(1),
+  })
+  .strict();
+
+export const ArtifactsSchema = z
+  .object({
+    /** `keep`: the bucket survives `pulumi destroy`; `purge`: it is emptied and deleted. Default `keep`. */
+    onDestroy: z.enum(["keep", "purge"]).default("keep"),
+    /** Delete artifacts this many days after they are written (0: never). Default 90. */
+    retentionDays: z.number().int().min(0).max(3650).default(90),
+  })
+  .strict();
+
+export const BudgetSchema = z
+  .object({
+    /** Monthly spend limit for the cohort's resources, USD; alerts fire at 80% and 100%. */
+    limitUsd: z.number().positive(),
+    /** Who gets the alerts. */
+    alertEmails: z.array(z.string().email("expected an e-mail address")).min(1),
+  })
+  .strict();
+
+export const DomainSchema = z
+  .object({
+    /** Host name learners use, e.g. `labs.example.org`; TLS is on when a domain is set. */
+    name: z
+      .string()
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "expected a host name such as `labs.example.org`",
+      ),
+    /** ACM certificate ARN for the name; default: one is requested and validated through Route 53. */
+    certificateArn: z.string().startsWith("arn:aws", "expected an ACM certificate ARN").optional(),
+    /** Route 53 hosted zone id for DNS records and certificate validation. */
+    hostedZoneId: z.string().optional(),
+  })
+  .strict();
+
+/** The fields of cohort.yaml as written (learners may be a roster file reference). */
+export const CohortFileSchema = z
+  .object({
+    /** Cohort name, a DNS label; it prefixes every cloud resource, e.g. `ft-dec26`. */
+    name: z
+      .string()
+      .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-', at most 63)")
+      .max(40, "keep the cohort name to 40 characters: it prefixes cloud resource names"),
+    /** Title shown on the dashboard. Default: the name. */
+    title: z.string().optional(),
+    schedule: ScheduleSchema,
+    cloud: CloudSchema,
+    /** Serve labs on a domain with TLS. Default: plain HTTP on the load balancer's name. */
+    domain: DomainSchema.optional(),
+    gpuPools: z.array(GpuPoolSchema).min(1, "add at least one GPU pool"),
+    images: ImagesSchema.default(ImagesSchema.parse({})),
+    labs: LabsSchema.default(LabsSchema.parse({})),
+    quotas: QuotasSchema.default(QuotasSchema.parse({})),
+    models: z.array(ModelEntrySchema).min(1, "list at least one model in the catalog"),
+    exercises: z.array(ExerciseSchema).min(1, "list at least one exercise"),
+    learners: z.union([z.array(PersonSchema).min(1, "list at least one learner"), RosterFileSchema]),
+    instructors: z.array(PersonSchema).default([]),
+    artifacts: ArtifactsSchema.default(ArtifactsSchema.parse({})),
+    budget: BudgetSchema.optional(),
+  })
+  .strict();
+
+/** Cross-field rules; each issue carries the path a person should look at. */
+function checkCohort(cohort: z.infer<typeof CohortFileSchema>, ctx: z.RefinementCtx): void {
+  const people: Array<{ list: "learners" | "instructors"; index: number; id: string }> = [];
+  if (Array.isArray(cohort.learners)) {
+    cohort.learners.forEach((p, index) => {
+      people.push({ list: "learners", index, id: p.id });
+    });
+  }
+  cohort.instructors.forEach((p, index) => {
+    people.push({ list: "instructors", index, id: p.id });
+  });
+  const firstSeen = new Map<string, { list: string; index: number }>();
+  for (const person of people) {
+    const path = [person.list, person.index, "id"];
+    if (!DNS_LABEL.test(person.id) || person.id.length > LEARNER_ID_MAX_LENGTH) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `id \`${person.id}\` is not a valid DNS label (RFC 1123): use lower-case letters, digits and '-', start and end with a letter or digit, at most ${LEARNER_ID_MAX_LENGTH} characters (it becomes a namespace), e.g. \`${suggestDnsLabel(person.id)}\``,
+      });
+    }
+    const seen = firstSeen.get(person.id);
+    if (seen) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        message: `duplicate id \`${person.id}\`: already used by ${seen.list}[${seen.index}]; every learner and instructor needs a unique id`,
+      });
+    } else {
+      firstSeen.set(person.id, { list: person.list, index: person.index });
+    }
+  }
+
+  let largestGpuMiB = 0;
+  cohort.gpuPools.forEach((pool, index) => {
+    const type = findInstanceType(pool.instanceType);
+    const gpu = gpuOf(pool.instanceType);
+    if (!type || !gpu) {
+      const hint = type ? `${pool.instanceType} has no GPU` : `labkit has no facts about \`${pool.instanceType}\``;
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", index, "instanceType"],
+        message: `${hint}: use one of ${knownGpuInstanceTypes().join(", ")}`,
+      });
+      return;
+    }
+    let slotMiB = gpu.memoryMiB;
+    if (pool.sharing === "mig") {
+      if (gpu.migProfiles.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gpuPools", index, "sharing"],
+          message: `${pool.instanceType} (${gpu.product}) does not support MIG: use sharing \`hami\` or \`exclusive\`, or a p4d/p4de/p5 instance`,
+        });
+        return;
+      }
+      const profile = gpu.migProfiles.find((p) => p.name === pool.migProfile);
+      if (!profile) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gpuPools", index, "migProfile"],
+          message: `sharing \`mig\` needs a migProfile of ${gpu.product}: one of ${gpu.migProfiles.map((p) => p.name).join(", ")}`,
+        });
+        return;
+      }
+      slotMiB = profile.memoryMiB;
+    } else if (pool.migProfile !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", index, "migProfile"],
+        message: `migProfile only applies to sharing \`mig\`; this pool uses \`${pool.sharing}\``,
+      });
+    }
+    largestGpuMiB = Math.max(largestGpuMiB, slotMiB);
+  });
+  const poolNames = new Set<string>();
+  cohort.gpuPools.forEach((pool, index) => {
+    if (poolNames.has(pool.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", index, "name"],
+        message: `duplicate GPU pool name \`${pool.name}\`: give each pool its own name`,
+      });
+    }
+    poolNames.add(pool.name);
+  });
+
+  const quotaMiB = cohort.quotas.vramGiB * 1024;
+  if (largestGpuMiB > 0 && quotaMiB > largestGpuMiB) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["quotas", "vramGiB"],
+      message: `the per-learner VRAM quota (${cohort.quotas.vramGiB} GiB) is larger than every GPU (or MIG slice) in the pools (largest: ${(largestGpuMiB / 1024).toFixed(1)} GiB): one run can never use it all; lower quotas.vramGiB to at most ${Math.floor(largestGpuMiB / 1024)}, or add a larger GPU pool`,
+    });
+  }
+
+  const systemType = cohort.cloud.cluster.create?.systemPool.instanceType;
+  if (systemType !== undefined) {
+    const t = findInstanceType(systemType);
+    if (!t || t.gpuCount > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cloud", "cluster", "create", "systemPool", "instanceType"],
+        message: `\`${systemType}\` is not a CPU instance type labkit knows: use one of ${knownCpuInstanceTypes().join(", ")}`,
+      });
+    }
+  }
+
+  const modelIds = new Set(cohort.models.map((m) => m.id));
+  const modelSeen = new Set<string>();
+  cohort.models.forEach((model, index) => {
+    if (modelSeen.has(model.id)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["models", index, "id"],
+        message: `model \`${model.id}\` is listed twice in the catalog`,
+      });
+    }
+    modelSeen.add(model.id);
+  });
+  const exerciseIds = new Set<string>();
+  cohort.exercises.forEach((exercise, index) => {
+    if (exerciseIds.has(exercise.id)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["exercises", index, "id"],
+        message: `duplicate exercise id \`${exercise.id}\``,
+      });
+    }
+    exerciseIds.add(exercise.id);
+    const model = exercise.defaults.baseModel;
+    if (!modelIds.has(model)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["exercises", index, "defaults", "baseModel"],
+        message: `exercise \`${exercise.id}\` uses model \`${model}\`, which is not in the model catalog: add it under \`models\` (\`- id: ${model}\`) or pick one of ${[...modelIds].join(", ")}`,
+      });
+    }
+  });
+
+  const start = Date.parse(`${cohort.schedule.start}Z`);
+  const end = Date.parse(`${cohort.schedule.end}Z`);
+  if (!(end > start)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["schedule", "end"],
+      message: `the cohort ends (${cohort.schedule.end}) before it starts (${cohort.schedule.start})`,
+    });
+  }
+  const window = cohort.schedule.dailyWindow;
+  if (window && window.to <= window.from) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["schedule", "dailyWindow", "to"],
+      message: `the daily window ends (${window.to}) before it starts (${window.from})`,
+    });
+  }
+}
+
+/** A lower-case DNS-label version of an id, offered in error messages. */
+export function suggestDnsLabel(id: string): string {
+  const label = id
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .replace(/-{2,}/g, "-")
+    .slice(0, LEARNER_ID_MAX_LENGTH)
+    .replace(/-+$/, "");
+  return label || "learner-1";
+}
+
+/**
+ * The cohort as cohort.yaml states it, validated, with defaults filled. `learners` may still be
+ * a roster file reference; `loadCohort` turns it into a list.
+ */
+export const CohortFileCheckedSchema = CohortFileSchema.superRefine(checkCohort);
+
+/** A fully loaded cohort: the roster is read, so `learners` is always a list. */
+export type Cohort = Omit<z.infer<typeof CohortFileSchema>, "learners"> & {
+  learners: Person[];
+  /** Where the roster came from, for messages: `inline` or the CSV path. */
+  rosterSource: string;
+};
+export type CohortFile = z.infer<typeof CohortFileSchema>;
+export type Schedule = z.infer<typeof ScheduleSchema>;
+export type Quotas = z.infer<typeof QuotasSchema>;
+export type Labs = z.infer<typeof LabsSchema>;
+export type Images = z.infer<typeof ImagesSchema>;
+
+/** The image a cohort uses for `lab`, `runner` or `controller`. */
+export function imageRef(cohort: Pick<Cohort, "images" | "labs">, which: "lab" | "runner" | "controller"): string {
+  if (which === "lab" && cohort.labs.image) return cohort.labs.image;
+  return `${cohort.images.registry}/${which}:${cohort.images.tag}`;
+}
