@@ -131,7 +131,9 @@ export function parseCohort(
 
   const result = CohortFileCheckedSchema.safeParse(input);
   if (!result.success) {
-    const problems = expandIssues(result.error.issues).flatMap((issue) => describeIssue(issue, input));
+    const problems = dropMissingKeysExplainedAsTypos(
+      expandIssues(result.error.issues).flatMap((issue) => describeIssue(issue, input)),
+    );
     throw new CohortError(
       problems.map(({ path, message, keyItself }) => {
         if (roster && path[0] === "learners" && typeof path[1] === "number") {
@@ -185,6 +187,17 @@ interface DescribedIssue {
   message: string;
   /** Point at the key rather than its value (unknown keys). */
   keyItself?: boolean;
+  /** For a missing key: its name. */
+  missingKey?: string;
+  /** For an unknown key: the known key it is probably a typo of. */
+  typoOf?: string;
+}
+
+/** "unknown key `learnes`: did you mean `learners`?" already explains the missing `learners`. */
+function dropMissingKeysExplainedAsTypos(problems: DescribedIssue[]): DescribedIssue[] {
+  const parentOf = (p: DescribedIssue) => formatIssuePath(p.missingKey ? p.path : p.path.slice(0, -1));
+  const typos = new Set(problems.filter((p) => p.typoOf).map((p) => `${parentOf(p)}|${p.typoOf}`));
+  return problems.filter((p) => !(p.missingKey && typos.has(`${parentOf(p)}|${p.missingKey}`)));
 }
 
 function describeIssue(issue: Issue, input: unknown): DescribedIssue[] {
@@ -194,25 +207,37 @@ function describeIssue(issue: Issue, input: unknown): DescribedIssue[] {
     return issue.keys.map((key) => {
       const suggestion = closest(key, known);
       const hint = suggestion ? `did you mean \`${suggestion}\`?` : `known keys here: ${known.join(", ")}`;
-      return { path: [...path, key], message: `unknown key \`${key}\`: ${hint}`, keyItself: true };
+      return { path: [...path, key], message: `unknown key \`${key}\`: ${hint}`, keyItself: true, typoOf: suggestion };
     });
   }
-  if (issue.code === "invalid_type") {
+  if (issue.code === "invalid_type" || issue.code === "invalid_union") {
     const value = valueAt(input, path);
     if (value === undefined) {
+      const expected = issue.code === "invalid_type" ? article(issue.expected) : "a value";
       const key = path[path.length - 1];
       return [
         {
           path: path.slice(0, -1),
-          message: `missing required key \`${String(key)}\` (expected ${article(issue.expected)})`,
+          message: `missing required key \`${String(key)}\` (expected ${expected})`,
+          missingKey: String(key),
         },
       ];
     }
-    return [{ path, message: `expected ${article(issue.expected)}, found ${describeValue(value)}` }];
+    if (issue.code === "invalid_type") {
+      return [{ path, message: `expected ${article(issue.expected)}, found ${describeValue(value)}` }];
+    }
   }
   if (issue.code === "invalid_value") {
     const options = issue.values.map((v) => `\`${String(v)}\``).join(", ");
     return [{ path, message: `\`${String(valueAt(input, path))}\` is not allowed here: use one of ${options}` }];
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) {
+    const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+    const word = issue.code === "too_small" ? "at least" : "at most";
+    const value = valueAt(input, path);
+    const subject =
+      issue.origin === "array" ? `${word} ${String(bound)} item(s)` : issue.origin === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)}`;
+    return [{ path, message: `must be ${subject}, found ${Array.isArray(value) ? `${value.length} item(s)` : describeValue(value)}` }];
   }
   return [{ path, message: issue.message }];
 }

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { runLabkit } from "../harness/run-cli";
+
+const fixture = (name: string) => `tests/fixtures/cohorts/${name}`;
+
+describe("labkit validate", () => {
+  it("accepts the workshop's example cohort and summarises it", async () => {
+    const result = await runLabkit(["validate", "workshop/cohort.example.yaml"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "workshop/cohort.example.yaml: valid cohort `ft-dec26`: 24 learners, 1 GPU pool, 3 exercises, 5 models\n",
+    );
+  });
+
+  it("accepts a roster CSV with quoted fields and an empty e-mail", async () => {
+    const result = await runLabkit(["validate", fixture("valid-roster.yaml")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("3 learners");
+  });
+
+  // Each rule: the exact message (file:line:column: path: message) and exit code 2.
+  const cases: Array<[rule: string, file: string, message: string]> = [
+    [
+      "a YAML syntax error, with its position",
+      "bad-yaml-syntax.yaml",
+      "tests/fixtures/cohorts/bad-yaml-syntax.yaml:22:1: (yaml): YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }",
+    ],
+    [
+      "an unknown key, suggesting the key it is a typo of",
+      "bad-unknown-key.yaml",
+      "tests/fixtures/cohorts/bad-unknown-key.yaml:22:1: learnes: unknown key `learnes`: did you mean `learners`?",
+    ],
+    [
+      "an unknown nested key, with its YAML path",
+      "bad-unknown-nested-key.yaml",
+      "tests/fixtures/cohorts/bad-unknown-nested-key.yaml:13:5: gpuPools[0].sharring: unknown key `sharring`: did you mean `sharing`?",
+    ],
+    [
+      "duplicate learner ids",
+      "bad-duplicate-learner.yaml",
+      "tests/fixtures/cohorts/bad-duplicate-learner.yaml:27:9: learners[2].id: duplicate id `ada`: already used by learners[0]; every learner and instructor needs a unique id",
+    ],
+    [
+      "a learner id that is not an RFC 1123 DNS label, suggesting one that is",
+      "bad-learner-id.yaml",
+      "tests/fixtures/cohorts/bad-learner-id.yaml:25:9: learners[1].id: id `Alan_Turing` is not a valid DNS label (RFC 1123): use lower-case letters, digits and '-', start and end with a letter or digit, at most 59 characters (it becomes a namespace), e.g. `alan-turing`",
+    ],
+    [
+      "a per-learner VRAM quota larger than every GPU in the pools",
+      "bad-vram-quota.yaml",
+      "tests/fixtures/cohorts/bad-vram-quota.yaml:14:12: quotas.vramGiB: the per-learner VRAM quota (40 GiB) is larger than every GPU (or MIG slice) in the pools (largest: 22.5 GiB): one run can never use it all; lower quotas.vramGiB to at most 22, or add a larger GPU pool",
+    ],
+    [
+      "an exercise naming a model that is not in the catalog",
+      "bad-exercise-model.yaml",
+      "tests/fixtures/cohorts/bad-exercise-model.yaml:19:18: exercises[0].defaults.baseModel: exercise `first-lora` uses model `Qwen/Qwen2.5-7B-Instruct`, which is not in the model catalog: add it under `models` (`- id: Qwen/Qwen2.5-7B-Instruct`) or pick one of Qwen/Qwen2.5-0.5B-Instruct",
+    ],
+    [
+      "a missing roster file",
+      "bad-missing-roster.yaml",
+      "tests/fixtures/cohorts/bad-missing-roster.yaml:23:11: learners.roster: roster file `no-such-roster.csv` not found",
+    ],
+    [
+      "a missing required key",
+      "bad-missing-key.yaml",
+      "tests/fixtures/cohorts/bad-missing-key.yaml:2:1: (root): missing required key `models` (expected a list)",
+    ],
+    [
+      "a value of the wrong type",
+      "bad-wrong-type.yaml",
+      "tests/fixtures/cohorts/bad-wrong-type.yaml:12:12: gpuPools[0].count: expected a number, found the string `two`",
+    ],
+    [
+      "the same key twice in one mapping",
+      "bad-duplicate-key.yaml",
+      "tests/fixtures/cohorts/bad-duplicate-key.yaml:9:3: (yaml): Map keys must be unique: remove or rename the second one",
+    ],
+    [
+      "a value outside a closed set, listing the allowed ones",
+      "bad-enum.yaml",
+      "tests/fixtures/cohorts/bad-enum.yaml:13:14: gpuPools[0].sharing: `timeslice` is not allowed here: use one of `exclusive`, `hami`, `mig`",
+    ],
+    [
+      "a time zone that does not exist",
+      "bad-time-zone.yaml",
+      "tests/fixtures/cohorts/bad-time-zone.yaml:6:13: schedule.timeZone: expected an IANA time zone such as `Europe/Berlin` or `America/New_York`",
+    ],
+    [
+      "a roster row with a missing field, at the roster's line",
+      "bad-roster-row.yaml",
+      "tests/fixtures/cohorts/roster-bad-row.csv:3:1: learners: expected 3 fields (id,name,email), found 2; quote a field that contains a comma",
+    ],
+    [
+      "a duplicate id in the roster, at the roster's line",
+      "bad-roster-duplicate.yaml",
+      "tests/fixtures/cohorts/roster-duplicate.csv:4:1: learners[2].id: duplicate id `ada`: already used by learners[0]; every learner and instructor needs a unique id",
+    ],
+  ];
+
+  it.each(cases)("refuses %s (exit 2)", async (_rule, file, message) => {
+    const result = await runLabkit(["validate", fixture(file)]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines[0].startsWith(message)).toBe(true);
+    expect(lines.at(-1)).toBe("1 problem found; nothing was changed.");
+  });
+
+  it("says which file it could not read, and exits 2", async () => {
+    const result = await runLabkit(["validate", "does/not/exist.yaml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("does/not/exist.yaml: (root): cannot read the cohort file (no such file)");
+  });
+
+  it("reports every problem of a file at once, in file order", async () => {
+    const result = await runLabkit(["validate", fixture("bad-many.yaml")]);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("3 problems found; nothing was changed.");
+    expect(lines.slice(0, -1).map((l) => l.split(": ")[1]).sort()).toEqual([
+      "gpuPools[0].count",
+      "gpuPools[0].sharring",
+      "learners[2].id",
+    ]);
+  });
+});
