@@ -39,17 +39,21 @@ const timeZone = z.string().refine(
 
 export const ScheduleSchema = z
   .object({
-    /** First moment learners use the cluster, local time in `timeZone`, e.g. `2026-12-07T09:00`. */
-    start: localDateTime,
-    /** Last moment, local time in `timeZone`; after it the GPU pools may scale to zero. */
-    end: localDateTime,
-    /** IANA time zone of `start`, `end` and `dailyWindow`, e.g. `Europe/Berlin`. */
-    timeZone,
-    /**
-     * Hours of each day of the cohort when the GPU pools run (local time). Outside this window
-     * the GPU pools scale to zero. Default: none (GPU pools run from start to end).
-     */
-    dailyWindow: z.object({ from: clockTime, to: clockTime }).strict().optional(),
+    start: localDateTime.describe(
+      "First moment learners use the cluster, local time in `timeZone`, e.g. `2026-12-07T09:00`.",
+    ),
+    end: localDateTime.describe("Last moment, local time in `timeZone`; after it the GPU pools may scale to zero."),
+    timeZone: timeZone.describe("IANA time zone of `start`, `end` and `dailyWindow`, e.g. `Europe/Berlin`."),
+    dailyWindow: z
+      .object({
+        from: clockTime.describe("Opening time, e.g. `08:30`."),
+        to: clockTime.describe("Closing time, e.g. `17:30`."),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Hours of each day when the GPU pools run (local time), e.g. `{ from: "08:30", to: "17:30" }`; outside it they scale to zero. Default: none (GPU pools run from start to end).',
+      ),
   })
   .strict();
 
@@ -66,51 +70,75 @@ const roleArn = z
 
 export const NewClusterSchema = z
   .object({
-    /** EKS Kubernetes version, e.g. `1.33`. Default `1.33`. */
     kubernetesVersion: z
       .string()
       .regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as `1.33`")
-      .default("1.33"),
-    /** `single`: one NAT gateway (cheaper); `perAz`: one per availability zone (survives an AZ outage). Default `single`. */
-    natGateways: z.enum(["single", "perAz"]).default("single"),
-    /** Number of availability zones for the node subnets (at least 2). Default 2. */
-    availabilityZones: z.number().int().min(2).max(6).default(2),
-    /** Serve the Kubernetes API only inside the VPC. Default false. */
-    privateEndpoint: z.boolean().default(false),
-    /** Refuse `pulumi destroy` of the cluster until this is turned off. Default false. */
-    deletionProtection: z.boolean().default(false),
-    /** CPU node pool for the controller, the gateway and the labs. */
+      .default("1.33")
+      .describe("EKS Kubernetes version, e.g. `1.33`. Default `1.33`."),
+    natGateways: z
+      .enum(["single", "perAz"])
+      .default("single")
+      .describe(
+        "`single`: one NAT gateway (cheaper); `perAz`: one per availability zone (survives an AZ outage). Default `single`.",
+      ),
+    availabilityZones: z
+      .number()
+      .int()
+      .min(2)
+      .max(6)
+      .default(2)
+      .describe("Number of availability zones for the node subnets (at least 2). Default 2."),
+    privateEndpoint: z
+      .boolean()
+      .default(false)
+      .describe("Serve the Kubernetes API only inside the VPC. Default false."),
+    deletionProtection: z
+      .boolean()
+      .default(false)
+      .describe("Refuse `pulumi destroy` of the cluster until this is turned off. Default false."),
     systemPool: z
       .object({
-        /** CPU instance type. Default `m7i.2xlarge` (8 vCPU, 32 GiB). */
-        instanceType: z.string().default("m7i.2xlarge"),
-        /** Node count; default: enough for every learner's lab requests plus the system pods. */
-        count: z.number().int().min(1).max(200).optional(),
+        instanceType: z
+          .string()
+          .default("m7i.2xlarge")
+          .describe("CPU instance type. Default `m7i.2xlarge` (8 vCPU, 32 GiB)."),
+        count: z
+          .number()
+          .int()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("Node count; default: enough for every learner's lab requests plus the system pods."),
       })
       .strict()
-      .default({ instanceType: "m7i.2xlarge" }),
-    /** IAM roles given cluster access through EKS access entries. */
+      .default({ instanceType: "m7i.2xlarge" })
+      .describe("CPU node pool for the controller, the gateway and the labs."),
     access: z
       .object({
-        /** Roles of instructors: read access to the whole cluster. */
-        instructorRoles: z.array(roleArn).default([]),
-        /** Roles of the platform team: cluster admin. */
-        platformRoles: z.array(roleArn).default([]),
+        instructorRoles: z
+          .array(roleArn)
+          .default([])
+          .describe("Roles of instructors: read access to the whole cluster."),
+        platformRoles: z.array(roleArn).default([]).describe("Roles of the platform team: cluster admin."),
       })
       .strict()
-      .default({ instructorRoles: [], platformRoles: [] }),
+      .default({ instructorRoles: [], platformRoles: [] })
+      .describe("IAM roles given cluster access through EKS access entries."),
   })
   .strict();
 
 export const ExistingClusterSchema = z
   .object({
-    /** A context in your kubeconfig that points at the cluster. */
-    kubeconfigContext: z.string().min(1).optional(),
-    /** A Pulumi stack (`org/project/stack`) of a long-lived platform stack whose outputs name the cluster. */
+    kubeconfigContext: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A context in your kubeconfig that points at the cluster."),
     stackReference: z
       .string()
       .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, "expected a stack name such as `acme/labkit-platform/prod`")
-      .optional(),
+      .optional()
+      .describe("A Pulumi stack (`org/project/stack`) of a long-lived platform stack whose outputs name the cluster."),
   })
   .strict()
   .superRefine((existing, ctx) => {
@@ -125,14 +153,14 @@ export const ExistingClusterSchema = z
 
 export const CloudSchema = z
   .object({
-    provider: z.literal("aws").default("aws"),
-    /** AWS region, e.g. `us-east-1`. */
-    region: awsRegion,
-    /** Create a new cluster (the default) or deploy into an existing one. */
+    provider: z.literal("aws").default("aws").describe("Cloud provider; only `aws` today. Default `aws`."),
+    region: awsRegion.describe("AWS region, e.g. `us-east-1`."),
     cluster: z
       .object({
-        create: NewClusterSchema.optional(),
-        existing: ExistingClusterSchema.optional(),
+        create: NewClusterSchema.optional().describe("Create a VPC and an EKS cluster for the cohort (the default)."),
+        existing: ExistingClusterSchema.optional().describe(
+          "Deploy only the Kubernetes half into an existing cluster (to reuse a warm cluster).",
+        ),
       })
       .strict()
       .default({})
@@ -146,7 +174,8 @@ export const CloudSchema = z
       })
       .transform((cluster) =>
         cluster.existing ? { existing: cluster.existing } : { create: cluster.create ?? NewClusterSchema.parse({}) },
-      ),
+      )
+      .describe("Create a new cluster (the default) or deploy into an existing one."),
   })
   .strict();
 
@@ -156,182 +185,257 @@ export type SharingMode = (typeof SHARING_MODES)[number];
 
 export const GpuPoolSchema = z
   .object({
-    /** Pool name, a DNS label, e.g. `l40s`. */
-    name: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')"),
-    /** EC2 GPU instance type, e.g. `g6e.xlarge`. */
-    instanceType: z.string(),
-    /** Number of nodes while the cohort runs (the pool has a fixed size). */
-    count: z.number().int().min(1).max(100),
-    /** `onDemand` or `spot` (cheaper; a node may be taken back, runs on it are requeued once). Default `onDemand`. */
-    capacity: z.enum(["onDemand", "spot"]).default("onDemand"),
-    /** How runs share a GPU. Default `hami`. */
-    sharing: z.enum(SHARING_MODES).default("hami"),
-    /** MIG profile each GPU is cut into, for `sharing: mig`, e.g. `3g.40gb`. */
-    migProfile: z.string().optional(),
-    /** Override the price table, USD per node-hour. */
-    priceUsdPerHour: z.number().positive().optional(),
+    name: z
+      .string()
+      .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')")
+      .describe("Pool name, a DNS label, e.g. `l40s`."),
+    instanceType: z.string().describe("EC2 GPU instance type, e.g. `g6e.xlarge`."),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .describe("Number of nodes while the cohort runs (the pool has a fixed size)."),
+    capacity: z
+      .enum(["onDemand", "spot"])
+      .default("onDemand")
+      .describe(
+        "`onDemand` or `spot` (cheaper; a node may be taken back, runs on it are requeued once). Default `onDemand`.",
+      ),
+    sharing: z.enum(SHARING_MODES).default("hami").describe("How runs share a GPU. Default `hami`."),
+    migProfile: z.string().optional().describe("MIG profile each GPU is cut into, for `sharing: mig`, e.g. `3g.40gb`."),
+    priceUsdPerHour: z.number().positive().optional().describe("Override the price table, USD per node-hour."),
   })
   .strict();
 export type GpuPool = z.infer<typeof GpuPoolSchema>;
 
 export const ImagesSchema = z
   .object({
-    /** Registry path the three labkit images are pushed to (`<registry>/lab`, `/runner`, `/controller`). Default `ghcr.io/labkit-dev`. */
     registry: z
       .string()
       .regex(
         /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
         "expected a registry path such as `123456789012.dkr.ecr.us-east-1.amazonaws.com/labkit`",
       )
-      .default("ghcr.io/labkit-dev"),
-    /** Image tag shared by the three images. Default `0.1.0`. */
+      .default("ghcr.io/labkit-dev")
+      .describe(
+        "Registry path the three labkit images are pushed to (`<registry>/lab`, `/runner`, `/controller`). Default `ghcr.io/labkit-dev`.",
+      ),
     tag: z
       .string()
       .regex(/^[\w][\w.-]{0,127}$/, "expected an image tag such as `0.1.0`")
-      .default("0.1.0"),
+      .default("0.1.0")
+      .describe("Image tag shared by the three images. Default `0.1.0`."),
   })
   .strict();
 
 export const LabsSchema = z
   .object({
-    /** Lab container image. Default: `<images.registry>/lab:<images.tag>`. */
-    image: z.string().min(1).optional(),
-    /** CPU cores requested per lab. Default 2. */
-    cpu: z.number().positive().max(64).default(2),
-    /** Memory per lab, GiB. Default 8. */
-    memoryGiB: z.number().positive().max(512).default(8),
-    /** Persistent home volume per lab, GiB. Default 20. */
-    storageGiB: z.number().int().min(1).max(2000).default(20),
-    /** GPU memory for the lab itself (for inference in notebooks), GiB; 0 means no GPU. Default 0. */
-    gpuGiB: z.number().min(0).max(200).default(0),
-    /** Stop a lab's kernels after this many idle minutes (0: never). Default 60. */
-    idleTimeoutMinutes: z.number().int().min(0).max(10080).default(60),
+    image: z.string().min(1).optional().describe("Lab container image. Default: `<images.registry>/lab:<images.tag>`."),
+    cpu: z.number().positive().max(64).default(2).describe("CPU cores requested per lab. Default 2."),
+    memoryGiB: z.number().positive().max(512).default(8).describe("Memory per lab, GiB. Default 8."),
+    storageGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(2000)
+      .default(20)
+      .describe("Persistent home volume per lab, GiB. Default 20."),
+    gpuGiB: z
+      .number()
+      .min(0)
+      .max(200)
+      .default(0)
+      .describe("GPU memory for the lab itself (for inference in notebooks), GiB; 0 means no GPU. Default 0."),
+    idleTimeoutMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(10080)
+      .default(60)
+      .describe("Stop a lab's kernels after this many idle minutes (0: never). Default 60."),
   })
   .strict();
 
 export const QuotasSchema = z
   .object({
-    /** Most GPU memory one learner's runs may hold at once, GiB. Default 16. */
-    vramGiB: z.number().positive().max(1024).default(16),
-    /** Most runs one learner may have running at once. Default 1. */
-    concurrentRuns: z.number().int().min(1).max(64).default(1),
-    /** GPU-minutes each learner may use over the cohort (a run counts its wall time × GPU share). Default 120. */
-    gpuMinutes: z.number().positive().max(1_000_000).default(120),
+    vramGiB: z
+      .number()
+      .positive()
+      .max(1024)
+      .default(16)
+      .describe("Most GPU memory one learner's runs may hold at once, GiB. Default 16."),
+    concurrentRuns: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe("Most runs one learner may have running at once. Default 1."),
+    gpuMinutes: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .default(120)
+      .describe(
+        "GPU-minutes each learner may use over the cohort (a run counts its wall time \u00d7 GPU share). Default 120.",
+      ),
   })
   .strict();
 
 export const ModelEntrySchema = z
   .object({
-    /** Hugging Face model id, e.g. `Qwen/Qwen2.5-1.5B-Instruct`; downloaded once into the shared cache. */
-    id: ModelIdSchema,
-    /** A gated model (Llama, Gemma) needs the cohort's Hugging Face token. Default false. */
-    gated: z.boolean().default(false),
-    /** Pin a revision (commit or tag). Default `main`. */
-    revision: z.string().min(1).default("main"),
+    id: ModelIdSchema.describe(
+      "Hugging Face model id, e.g. `Qwen/Qwen2.5-1.5B-Instruct`; downloaded once into the shared cache.",
+    ),
+    gated: z
+      .boolean()
+      .default(false)
+      .describe("A gated model (Llama, Gemma) needs the cohort's Hugging Face token. Default false."),
+    revision: z.string().min(1).default("main").describe("Pin a revision (commit or tag). Default `main`."),
   })
   .strict();
 
 export const ExerciseSchema = z
   .object({
-    /** Exercise id, a DNS label, e.g. `qlora-challenge`. */
-    id: z.string().regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')"),
-    /** Title shown to learners. */
-    title: z.string().min(1),
-    /** Notebook that introduces it, e.g. `03-qlora-challenge.ipynb`. */
-    notebook: z.string().optional(),
-    /** Run defaults for this exercise; learners may override any field. Must name `baseModel` and `dataset`. */
+    id: z
+      .string()
+      .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-')")
+      .describe("Exercise id, a DNS label, e.g. `qlora-challenge`."),
+    title: z.string().min(1).describe("Title shown to learners."),
+    notebook: z.string().optional().describe("Notebook that introduces it, e.g. `03-qlora-challenge.ipynb`."),
     defaults: RunSpecInputSchema.extend({
-      baseModel: ModelIdSchema,
-    }).superRefine((d, ctx) => {
-      if (!d.dataset?.source || !d.dataset?.name) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["dataset"],
-          message: "an exercise's defaults must name a dataset (`source: builtin` and `name`)",
-        });
-      }
-    }),
-    /** Typical training time of one run on this exercise's pool, minutes (for the plan's round simulation). Default 15. */
-    expectedMinutes: z.number().positive().max(10000).default(15),
+      baseModel: ModelIdSchema.describe("Base model of this exercise's runs; must be in `models`."),
+    })
+      .superRefine((d, ctx) => {
+        if (!d.dataset?.source || !d.dataset?.name) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["dataset"],
+            message: "an exercise's defaults must name a dataset (`source: builtin` and `name`)",
+          });
+        }
+      })
+      .describe(
+        "Run defaults for this exercise; learners may override any field. Must name `baseModel` and `dataset`.",
+      ),
+    expectedMinutes: z
+      .number()
+      .positive()
+      .max(10000)
+      .default(15)
+      .describe(
+        "Typical training time of one run on this exercise's pool, minutes (for the plan's round simulation). Default 15.",
+      ),
   })
   .strict();
 export type Exercise = z.infer<typeof ExerciseSchema>;
 
 export const PersonSchema = z
   .object({
-    /** Id, a DNS label (it becomes part of namespaces and URLs), e.g. `ada`. */
-    id: z.string(),
-    name: z.string().min(1),
-    email: z.string().email("expected an e-mail address").optional(),
+    id: z.string().describe("Id, a DNS label (it becomes part of namespaces and URLs), e.g. `ada`."),
+    name: z.string().min(1).describe("Full name, shown on the dashboard and in `labkit roster`."),
+    email: z.string().email("expected an e-mail address").optional().describe("E-mail address (optional)."),
   })
   .strict();
 export type Person = z.infer<typeof PersonSchema>;
 
 export const RosterFileSchema = z
   .object({
-    /** Path of a CSV file with the header `id,name,email`, relative to cohort.yaml. */
-    roster: z.string().min(1),
+    roster: z.string().min(1).describe("Path of a CSV file with the header `id,name,email`, relative to cohort.yaml."),
   })
   .strict();
 
 export const ArtifactsSchema = z
   .object({
-    /** `keep`: the bucket survives `pulumi destroy`; `purge`: it is emptied and deleted. Default `keep`. */
-    onDestroy: z.enum(["keep", "purge"]).default("keep"),
-    /** Delete artifacts this many days after they are written (0: never). Default 90. */
-    retentionDays: z.number().int().min(0).max(3650).default(90),
+    onDestroy: z
+      .enum(["keep", "purge"])
+      .default("keep")
+      .describe("`keep`: the bucket survives `pulumi destroy`; `purge`: it is emptied and deleted. Default `keep`."),
+    retentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(3650)
+      .default(90)
+      .describe("Delete artifacts this many days after they are written (0: never). Default 90."),
   })
   .strict();
 
 export const BudgetSchema = z
   .object({
-    /** Monthly spend limit for the cohort's resources, USD; alerts fire at 80% and 100%. */
-    limitUsd: z.number().positive(),
-    /** Who gets the alerts. */
-    alertEmails: z.array(z.string().email("expected an e-mail address")).min(1),
+    limitUsd: z
+      .number()
+      .positive()
+      .describe("Monthly spend limit for the cohort's resources, USD; alerts fire at 80% and 100%."),
+    alertEmails: z.array(z.string().email("expected an e-mail address")).min(1).describe("Who gets the alerts."),
   })
   .strict();
 
 export const DomainSchema = z
   .object({
-    /** Host name learners use, e.g. `labs.example.org`; TLS is on when a domain is set. */
     name: z
       .string()
       .regex(
         /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
         "expected a host name such as `labs.example.org`",
-      ),
-    /** ACM certificate ARN for the name; default: one is requested and validated through Route 53. */
-    certificateArn: z.string().startsWith("arn:aws", "expected an ACM certificate ARN").optional(),
-    /** Route 53 hosted zone id for DNS records and certificate validation. */
-    hostedZoneId: z.string().optional(),
+      )
+      .describe("Host name learners use, e.g. `labs.example.org`; TLS is on when a domain is set."),
+    certificateArn: z
+      .string()
+      .startsWith("arn:aws", "expected an ACM certificate ARN")
+      .optional()
+      .describe("ACM certificate ARN for the name; default: one is requested and validated through Route 53."),
+    hostedZoneId: z.string().optional().describe("Route 53 hosted zone id for DNS records and certificate validation."),
   })
   .strict();
 
 /** The fields of cohort.yaml as written (learners may be a roster file reference). */
 export const CohortFileSchema = z
   .object({
-    /** Cohort name, a DNS label; it prefixes every cloud resource, e.g. `ft-dec26`. */
     name: z
       .string()
       .regex(DNS_LABEL, "expected a DNS label (lower-case letters, digits and '-', at most 63)")
-      .max(40, "keep the cohort name to 40 characters: it prefixes cloud resource names"),
-    /** Title shown on the dashboard. Default: the name. */
-    title: z.string().optional(),
-    schedule: ScheduleSchema,
-    cloud: CloudSchema,
-    /** Serve labs on a domain with TLS. Default: plain HTTP on the load balancer's name. */
-    domain: DomainSchema.optional(),
-    gpuPools: z.array(GpuPoolSchema).min(1, "add at least one GPU pool"),
-    images: ImagesSchema.default(ImagesSchema.parse({})),
-    labs: LabsSchema.default(LabsSchema.parse({})),
-    quotas: QuotasSchema.default(QuotasSchema.parse({})),
-    models: z.array(ModelEntrySchema).min(1, "list at least one model in the catalog"),
-    exercises: z.array(ExerciseSchema).min(1, "list at least one exercise"),
-    learners: z.union([z.array(PersonSchema).min(1, "list at least one learner"), RosterFileSchema]),
-    instructors: z.array(PersonSchema).default([]),
-    artifacts: ArtifactsSchema.default(ArtifactsSchema.parse({})),
-    budget: BudgetSchema.optional(),
+      .max(40, "keep the cohort name to 40 characters: it prefixes cloud resource names")
+      .describe("Cohort name, a DNS label; it prefixes every cloud resource, e.g. `ft-dec26`."),
+    title: z.string().optional().describe("Title shown on the dashboard. Default: the name."),
+    schedule: ScheduleSchema.describe("When the cohort runs: start, end, time zone and the daily GPU window."),
+    cloud: CloudSchema.describe("Where it runs: the AWS region, and a new cluster or an existing one."),
+    domain: DomainSchema.optional().describe(
+      "Serve labs on a domain with TLS. Default: plain HTTP on the load balancer's name.",
+    ),
+    gpuPools: z
+      .array(GpuPoolSchema)
+      .min(1, "add at least one GPU pool")
+      .describe("GPU node pools the runs are placed on (one managed node group each)."),
+    images: ImagesSchema.default(ImagesSchema.parse({})).describe(
+      "Where labkit's lab, runner and controller images come from.",
+    ),
+    labs: LabsSchema.default(LabsSchema.parse({})).describe(
+      "Each learner's JupyterLab: image, CPU, memory, storage, idle timeout.",
+    ),
+    quotas: QuotasSchema.default(QuotasSchema.parse({})).describe(
+      "Per-learner limits the lab-controller enforces: VRAM, concurrent runs, GPU-minutes.",
+    ),
+    models: z
+      .array(ModelEntrySchema)
+      .min(1, "list at least one model in the catalog")
+      .describe("The model catalog: Hugging Face models downloaded once into the shared cache before class."),
+    exercises: z
+      .array(ExerciseSchema)
+      .min(1, "list at least one exercise")
+      .describe("The exercise catalog: each exercise's id and the RunSpec defaults of its runs."),
+    learners: z
+      .union([z.array(PersonSchema).min(1, "list at least one learner"), RosterFileSchema])
+      .describe("The learners: a list of `{ id, name, email }`, or `{ roster: file.csv }`."),
+    instructors: z
+      .array(PersonSchema)
+      .default([])
+      .describe("Instructors: they see every learner on the dashboard. Default none."),
+    artifacts: ArtifactsSchema.default(ArtifactsSchema.parse({})).describe(
+      "The artifact bucket: kept or purged on destroy, retention.",
+    ),
+    budget: BudgetSchema.optional().describe("AWS Budgets alarm for the cohort's spend. Default: none."),
   })
   .strict();
 

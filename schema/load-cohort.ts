@@ -236,8 +236,17 @@ function describeIssue(issue: Issue, input: unknown): DescribedIssue[] {
     const word = issue.code === "too_small" ? "at least" : "at most";
     const value = valueAt(input, path);
     const subject =
-      issue.origin === "array" ? `${word} ${String(bound)} item(s)` : issue.origin === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)}`;
-    return [{ path, message: `must be ${subject}, found ${Array.isArray(value) ? `${value.length} item(s)` : describeValue(value)}` }];
+      issue.origin === "array"
+        ? `${word} ${String(bound)} item(s)`
+        : issue.origin === "string"
+          ? `${word} ${String(bound)} characters`
+          : `${word} ${String(bound)}`;
+    return [
+      {
+        path,
+        message: `must be ${subject}, found ${Array.isArray(value) ? `${value.length} item(s)` : describeValue(value)}`,
+      },
+    ];
   }
   return [{ path, message: issue.message }];
 }

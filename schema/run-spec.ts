@@ -39,52 +39,70 @@ export const TargetModulesSchema = z.union([
 
 export const LoraSchema = z
   .object({
-    /** Rank of the LoRA update matrices. Default 16. */
-    r: z.number().int().min(1).max(1024),
-    /** Scaling numerator (the update is scaled by alpha / r). Default 2 × r. */
-    alpha: z.number().positive().max(4096),
-    /** Dropout on the LoRA input. Default 0.05. */
-    dropout: z.number().min(0).max(0.9),
-    /** Which modules get adapters. Default `all-linear`. */
-    targetModules: TargetModulesSchema,
+    r: z.number().int().min(1).max(1024).describe("Rank of the LoRA update matrices. Default 16."),
+    alpha: z
+      .number()
+      .positive()
+      .max(4096)
+      .describe("Scaling numerator (the update is scaled by alpha / r). Default 2 \u00d7 r."),
+    dropout: z.number().min(0).max(0.9).describe("Dropout on the LoRA input. Default 0.05."),
+    targetModules: TargetModulesSchema.describe("Which modules get adapters. Default `all-linear`."),
   })
   .strict();
 
 export const QuantizationSchema = z
   .object({
-    /** Bits of the frozen base weights: 4 (QLoRA, bitsandbytes), 8 (LLM.int8) or 16 (bf16/fp16). Default 4 for qlora, 16 for lora. */
-    bits: z.union([z.literal(4), z.literal(8), z.literal(16)]),
-    /** 4-bit data type. Default `nf4` (the QLoRA paper's NormalFloat). */
-    quantType: z.enum(["nf4", "fp4"]),
-    /** Quantize the quantization constants too (saves about 0.37 bits per parameter). Default true. */
-    doubleQuant: z.boolean(),
-    /** Dtype the matmuls run in. Default `bfloat16`. */
-    computeDtype: z.enum(COMPUTE_DTYPES),
+    bits: z
+      .union([z.literal(4), z.literal(8), z.literal(16)])
+      .describe(
+        "Bits of the frozen base weights: 4 (QLoRA, bitsandbytes), 8 (LLM.int8) or 16 (bf16/fp16). Default 4 for qlora, 16 for lora.",
+      ),
+    quantType: z.enum(["nf4", "fp4"]).describe("4-bit data type. Default `nf4` (the QLoRA paper's NormalFloat)."),
+    doubleQuant: z
+      .boolean()
+      .describe("Quantize the quantization constants too (saves about 0.37 bits per parameter). Default true."),
+    computeDtype: z.enum(COMPUTE_DTYPES).describe("Dtype the matmuls run in. Default `bfloat16`."),
   })
   .strict();
 
 export const TrainingSchema = z
   .object({
-    /** Longest tokenized example; longer ones are truncated. Default 1024 tokens. */
-    maxSeqLength: z.number().int().min(16).max(131072),
-    /** Examples per forward pass on the GPU. Default 4. */
-    microBatchSize: z.number().int().min(1).max(512),
-    /** Micro batches per optimizer step. Default 4. */
-    gradientAccumulationSteps: z.number().int().min(1).max(1024),
-    /** Passes over the training split. Default 1. Ignored when `maxSteps` is set. */
-    epochs: z.number().positive().max(100),
-    /** Stop after this many optimizer steps (overrides `epochs`). Default unset. */
-    maxSteps: z.number().int().min(1).max(1_000_000).optional(),
-    /** Peak learning rate. Default 2e-4. */
-    learningRate: z.number().positive().max(1),
-    /** Recompute activations in the backward pass to save memory. Default true. */
-    gradientCheckpointing: z.boolean(),
-    /** Optimizer, by its Hugging Face `optim` name. Default `paged_adamw_32bit`. */
-    optimizer: z.enum(OPTIMIZERS),
-    /** Fraction of the steps spent warming the learning rate up. Default 0.03. */
-    warmupRatio: z.number().min(0).max(0.5),
-    /** Random seed. Default 42. */
-    seed: z.number().int().min(0),
+    maxSeqLength: z
+      .number()
+      .int()
+      .min(16)
+      .max(131072)
+      .describe("Longest tokenized example; longer ones are truncated. Default 1024 tokens."),
+    microBatchSize: z.number().int().min(1).max(512).describe("Examples per forward pass on the GPU. Default 4."),
+    gradientAccumulationSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .describe("Micro batches per optimizer step. Default 4."),
+    epochs: z
+      .number()
+      .positive()
+      .max(100)
+      .describe("Passes over the training split. Default 1. Ignored when `maxSteps` is set."),
+    maxSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe("Stop after this many optimizer steps (overrides `epochs`). Default unset."),
+    learningRate: z.number().positive().max(1).describe("Peak learning rate. Default 2e-4."),
+    gradientCheckpointing: z
+      .boolean()
+      .describe("Recompute activations in the backward pass to save memory. Default true."),
+    optimizer: z.enum(OPTIMIZERS).describe("Optimizer, by its Hugging Face `optim` name. Default `paged_adamw_32bit`."),
+    warmupRatio: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .describe("Fraction of the steps spent warming the learning rate up. Default 0.03."),
+    seed: z.number().int().min(0).describe("Random seed. Default 42."),
   })
   .strict();
 
@@ -95,39 +113,41 @@ export const TrainingSchema = z
  */
 export const DatasetSchema = z
   .object({
-    source: z.enum(["builtin", "upload"]),
-    /** Built-in dataset name, or the uploaded file's name (for display). */
-    name: z.string().min(1).max(200),
-    /** Set by the controller for uploads: where the runner fetches the file. */
-    uri: z.string().optional(),
-    /** Set by the controller for uploads: sha256 of the file, checked by the runner. */
+    source: z
+      .enum(["builtin", "upload"])
+      .describe("`builtin`: a dataset shipped with the workshop; `upload`: a JSONL file sent with the run."),
+    name: z.string().min(1).max(200).describe("Built-in dataset name, or the uploaded file's name (for display)."),
+    uri: z.string().optional().describe("Set by the controller for uploads: where the runner fetches the file."),
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    /** Fraction of examples held out for evaluation. Default 0.1. */
-    testSplit: z.number().gt(0).lt(0.9),
+      .optional()
+      .describe("Set by the controller for uploads: sha256 of the file, checked by the runner."),
+    testSplit: z.number().gt(0).lt(0.9).describe("Fraction of examples held out for evaluation. Default 0.1."),
   })
   .strict();
 
 export const EvaluationSchema = z
   .object({
-    /** Metrics computed on the held-out split before and after training. Default all three. */
-    metrics: z.array(z.enum(METRICS)).min(1),
-    /** How many held-out prompts to generate before/after samples for. Default 4. */
-    samples: z.number().int().min(0).max(64),
-    /** Tokens generated per sample. Default 128. */
-    maxNewTokens: z.number().int().min(1).max(4096),
+    metrics: z
+      .array(z.enum(METRICS))
+      .min(1)
+      .describe("Metrics computed on the held-out split before and after training. Default all three."),
+    samples: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .describe("How many held-out prompts to generate before/after samples for. Default 4."),
+    maxNewTokens: z.number().int().min(1).max(4096).describe("Tokens generated per sample. Default 128."),
   })
   .strict();
 
 /** A fully resolved RunSpec: every field set. */
 export const RunSpecSchema = z
   .object({
-    /** Exercise id from the cohort's exercise catalog. */
-    exercise: z.string().min(1),
-    /** Base model id; must be in the cohort's model catalog. */
-    baseModel: ModelIdSchema,
+    exercise: z.string().min(1).describe("Exercise id from the cohort's exercise catalog."),
+    baseModel: ModelIdSchema.describe("Base model id; must be in the cohort's model catalog."),
     method: z.enum(METHODS),
     lora: LoraSchema,
     quantization: QuantizationSchema,
@@ -170,14 +190,20 @@ const partialSection = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) => sche
  */
 export const RunSpecInputSchema = z
   .object({
-    exercise: z.string().min(1).optional(),
-    baseModel: ModelIdSchema.optional(),
-    method: z.enum(METHODS).optional(),
-    lora: partialSection(LoraSchema).optional(),
-    quantization: partialSection(QuantizationSchema).optional(),
-    training: partialSection(TrainingSchema).optional(),
-    dataset: partialSection(DatasetSchema).optional(),
-    evaluation: partialSection(EvaluationSchema).optional(),
+    exercise: z.string().min(1).optional().describe("Exercise id from the cohort's catalog."),
+    baseModel: ModelIdSchema.optional().describe("Base model id; must be in the cohort's model catalog."),
+    method: z.enum(METHODS).optional().describe("`qlora` (4-bit base) or `lora` (16-bit base). Default `qlora`."),
+    lora: partialSection(LoraSchema).optional().describe("LoRA adapter shape: rank, alpha, dropout, target modules."),
+    quantization: partialSection(QuantizationSchema)
+      .optional()
+      .describe("How the frozen base is stored: bits, 4-bit type, double quantization, compute dtype."),
+    training: partialSection(TrainingSchema)
+      .optional()
+      .describe("Training loop: sequence length, batch, accumulation, epochs or steps, learning rate, optimizer."),
+    dataset: partialSection(DatasetSchema).optional().describe("Training data and the held-out split."),
+    evaluation: partialSection(EvaluationSchema)
+      .optional()
+      .describe("Before/after evaluation: metrics and generated samples."),
   })
   .strict();
 export type RunSpecInput = z.infer<typeof RunSpecInputSchema>;

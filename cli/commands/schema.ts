@@ -2,6 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { renderCohortReference } from "../../schema/cohort-reference";
 import { GENERATED_SCHEMA_DIR, generateJsonSchemas, type SchemaFileName } from "../../schema/json-schema";
 import { BadInputError } from "../exit-codes";
 
@@ -15,11 +16,16 @@ export function registerSchema(program: Command): void {
       "cohort",
     )
     .option("--write [dir]", `write every schema into a folder (default ${GENERATED_SCHEMA_DIR})`)
+    .option("--reference", "print the cohort.yaml field reference as Markdown (docs/cohort-reference.md)")
     .addHelpText(
       "after",
       "\nEditors: put this first line in cohort.yaml for completion and checks (YAML language server):\n  # yaml-language-server: $schema=<path to>/schema/generated/cohort.schema.json",
     )
-    .action((options: { name: string; write?: string | boolean }) => {
+    .action((options: { name: string; write?: string | boolean; reference?: boolean }) => {
+      if (options.reference) {
+        process.stdout.write(renderCohortReference());
+        return;
+      }
       const schemas = generateJsonSchemas();
       if (options.write !== undefined) {
         const dir = typeof options.write === "string" ? options.write : GENERATED_SCHEMA_DIR;

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { cohortReferenceRows, renderCohortReference } from "../../schema/cohort-reference";
 import { generateJsonSchemas } from "../../schema/json-schema";
 import { REPO_ROOT, runLabkit } from "../harness/run-cli";
 
@@ -41,5 +42,20 @@ describe("labkit schema", () => {
   it("points the example cohort at the generated schema for editors", () => {
     const firstLine = readFileSync(join(REPO_ROOT, "workshop/cohort.example.yaml"), "utf8").split("\n")[0];
     expect(firstLine).toBe("# yaml-language-server: $schema=../schema/generated/cohort.schema.json");
+  });
+});
+
+describe("the cohort.yaml reference", () => {
+  it("documents every field of the schema with a sentence (docs/cohort-reference.md)", () => {
+    const undocumented = cohortReferenceRows()
+      .filter((row) => row.description === "")
+      .map((row) => row.path);
+    expect(undocumented).toEqual([]);
+  });
+
+  it("is in step with the schema (run `labkit schema --reference > docs/cohort-reference.md`)", async () => {
+    expect(readFileSync(join(REPO_ROOT, "docs/cohort-reference.md"), "utf8")).toBe(renderCohortReference());
+    const result = await runLabkit(["schema", "--reference"]);
+    expect(result.stdout).toBe(renderCohortReference());
   });
 });
