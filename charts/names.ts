@@ -32,6 +32,9 @@ export function learnerPath(learnerId: string): string {
 export const DASHBOARD_PATH = "/dashboard/";
 export const API_PATH = "/api/";
 
+/** ServiceAccount runner Jobs run as in a learner's namespace (bound to the artifact bucket through Pod Identity). */
+export const RUNNER_SERVICE_ACCOUNT = "labkit-runner";
+
 /** Name of the Kubernetes Job that runs a run: deterministic, so it is never created twice. */
 export function runJobName(runId: string): string {
   return `run-${runId}`;

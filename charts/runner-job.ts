@@ -1,0 +1,214 @@
+/**
+ * The Kubernetes Job that runs one fine-tuning run: a pure function from a run's facts to a
+ * `batch/v1` Job. The lab-controller creates it at run time; tests render and validate it.
+ *
+ * The Job runs in the learner's namespace (its ResourceQuota, NetworkPolicy and Pod Security
+ * apply), as the runner ServiceAccount (S3 access through EKS Pod Identity), on a GPU node
+ * (toleration + node selector), pinned to the node the controller placed it on. It gets the
+ * runner contract's environment (docs/controller.md), the model cache read-only at `/models`,
+ * and no learner volume: an uploaded dataset is fetched from S3 by URI.
+ */
+import type { SharingMode } from "../schema/cohort";
+import { TERMINATION_MESSAGE_MAX_BYTES } from "../schema/run-result";
+import type { RunSpec } from "../schema/run-spec";
+import {
+  commonLabels,
+  GPU_NODE_LABEL,
+  GPU_NODE_TAINT,
+  LABELS,
+  learnerNamespace,
+  RUNNER_SERVICE_ACCOUNT,
+  runJobName,
+} from "./names";
+
+/** Annotation holding the resolved RunSpec, so a controller that lost its store can still read a Job. */
+export const RUN_SPEC_ANNOTATION = "labkit.dev/run-spec";
+/** Annotation holding the VRAM the run was granted, MiB. */
+export const GRANTED_VRAM_ANNOTATION = "labkit.dev/granted-vram-mib";
+/** Annotation holding the attempt number (1 for the first Job of a run). */
+export const ATTEMPT_ANNOTATION = "labkit.dev/attempt";
+/** Name of the runner container (the controller reads its termination message). */
+export const RUNNER_CONTAINER = "runner";
+/** Where the model cache is mounted, read-only; `HF_HOME` points here. */
+export const MODEL_CACHE_MOUNT = "/models";
+
+/** Everything the runner Job depends on. */
+export interface RunnerJobOptions {
+  readonly cohortName: string;
+  readonly runId: string;
+  readonly learnerId: string;
+  /** The resolved RunSpec, passed to the runner as `LABKIT_RUN_SPEC`. */
+  readonly spec: RunSpec;
+  /** Runner image, `imageRef(cohort, "runner")`. */
+  readonly image: string;
+  /** How the GPU is shared: `hami` requests `nvidia.com/gpumem`, `exclusive` a whole GPU, `mig` a slice. */
+  readonly sharing: SharingMode;
+  /** MIG profile for `sharing: mig`, e.g. `3g.40gb`. */
+  readonly migProfile?: string;
+  /** VRAM granted to the run, MiB (the HAMi `nvidia.com/gpumem` limit; informational otherwise). */
+  readonly grantedVramMiB: number;
+  /** Node the controller placed the run on; the pod is pinned there. Default: any GPU node. */
+  readonly nodeName?: string;
+  /** Where the runner posts events: `<controller URL>/v1/runs/<id>/events`. */
+  readonly eventsUrl: string;
+  /** The run's own bearer token for posting events (the controller keeps only its sha256). */
+  readonly runToken: string;
+  /** `s3://<bucket>/<runArtifactPrefix()>`, where the adapter and results.json go. */
+  readonly artifactsUri: string;
+  /** Kill the Job after this long, seconds: the learner's remaining GPU-minutes. */
+  readonly activeDeadlineSeconds: number;
+  /** Delete the finished Job after this long, seconds. Default 3600. */
+  readonly ttlSecondsAfterFinished?: number;
+  /** Attempt number, 1 for the first Job of a run. Default 1. */
+  readonly attempt?: number;
+  /** PersistentVolumeClaim of the shared model cache in the learner's namespace. Default `model-cache`. */
+  readonly modelCacheClaimName?: string;
+  /** CPU and memory of the runner container. Default 1 CPU / 6 GiB requested, 4 CPU / 20 GiB limit. */
+  readonly resources?: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+}
+
+/** The default container resources of a runner (a 3B QLoRA run peaks near 20 GiB of host memory while loading). */
+export const RUNNER_RESOURCES = { cpuRequest: "1", cpuLimit: "4", memoryRequest: "6Gi", memoryLimit: "20Gi" } as const;
+
+/** The GPU resources a runner container asks for under each sharing mode (HAMi: `nvidia.com/gpu` + `nvidia.com/gpumem` in MiB). */
+export function runnerGpuResources(
+  sharing: SharingMode,
+  grantedVramMiB: number,
+  migProfile?: string,
+): Record<string, string> {
+  if (sharing === "hami") return { "nvidia.com/gpu": "1", "nvidia.com/gpumem": String(Math.ceil(grantedVramMiB)) };
+  if (sharing === "mig") {
+    if (!migProfile) throw new Error("sharing `mig` needs a MIG profile such as `3g.40gb`");
+    return { [`nvidia.com/mig-${migProfile}`]: "1" };
+  }
+  return { "nvidia.com/gpu": "1" };
+}
+
+/** Labels of a run's Job and pod; the controller finds and re-adopts Jobs by them. */
+export function runnerLabels(cohortName: string, learnerId: string, runId: string, exercise: string) {
+  return {
+    ...commonLabels(cohortName, "runner"),
+    [LABELS.name]: "labkit-runner",
+    [LABELS.learner]: learnerId,
+    [LABELS.runId]: runId,
+    [LABELS.exercise]: exercise,
+  };
+}
+
+/** Build the runner Job of a run. */
+export function buildRunnerJob(options: RunnerJobOptions) {
+  const labels = runnerLabels(options.cohortName, options.learnerId, options.runId, options.spec.exercise);
+  const gpu = runnerGpuResources(options.sharing, options.grantedVramMiB, options.migProfile);
+  const resources = options.resources ?? RUNNER_RESOURCES;
+  const env: Array<{ name: string; value: string }> = [
+    { name: "LABKIT_RUN_ID", value: options.runId },
+    { name: "LABKIT_RUN_SPEC", value: JSON.stringify(options.spec) },
+    { name: "LABKIT_EVENTS_URL", value: options.eventsUrl },
+    // The token can only post events for this run; it sits in the Job spec of the learner's own
+    // namespace, which the learner's lab cannot read (it has no service-account token).
+    { name: "LABKIT_RUN_TOKEN", value: options.runToken },
+    { name: "LABKIT_ARTIFACTS_URI", value: options.artifactsUri },
+    { name: "LABKIT_GRANTED_VRAM_MIB", value: String(Math.ceil(options.grantedVramMiB)) },
+    { name: "HF_HOME", value: MODEL_CACHE_MOUNT },
+    { name: "HF_HUB_OFFLINE", value: "1" },
+    { name: "TRANSFORMERS_OFFLINE", value: "1" },
+    // The runner writes at most this many bytes of summary; Kubernetes keeps no more.
+    { name: "LABKIT_TERMINATION_MESSAGE_MAX_BYTES", value: String(TERMINATION_MESSAGE_MAX_BYTES) },
+  ];
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      name: runJobName(options.runId),
+      namespace: learnerNamespace(options.learnerId),
+      labels,
+      annotations: {
+        [RUN_SPEC_ANNOTATION]: JSON.stringify(options.spec),
+        [GRANTED_VRAM_ANNOTATION]: String(Math.ceil(options.grantedVramMiB)),
+        [ATTEMPT_ANNOTATION]: String(options.attempt ?? 1),
+      },
+    },
+    spec: {
+      // A failed pod fails the Job; the controller decides about requeueing (a lost node: once).
+      backoffLimit: 0,
+      activeDeadlineSeconds: Math.max(60, Math.floor(options.activeDeadlineSeconds)),
+      ttlSecondsAfterFinished: options.ttlSecondsAfterFinished ?? 3600,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          serviceAccountName: RUNNER_SERVICE_ACCOUNT,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          nodeSelector: { [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value },
+          ...(options.nodeName
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                      nodeSelectorTerms: [
+                        {
+                          matchExpressions: [
+                            { key: "kubernetes.io/hostname", operator: "In", values: [options.nodeName] },
+                          ],
+                        },
+                      ],
+                    },
+                  },
+                },
+              }
+            : {}),
+          tolerations: [
+            { key: GPU_NODE_TAINT.key, operator: "Equal", value: GPU_NODE_TAINT.value, effect: GPU_NODE_TAINT.effect },
+          ],
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 100,
+            fsGroup: 100,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: RUNNER_CONTAINER,
+              image: options.image,
+              imagePullPolicy: "IfNotPresent",
+              env,
+              resources: {
+                requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest, ...gpu },
+                limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit, ...gpu },
+              },
+              terminationMessagePath: "/dev/termination-log",
+              // A runner that dies before writing its summary still leaves the tail of its log.
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"] },
+                runAsNonRoot: true,
+              },
+              volumeMounts: [
+                { name: "model-cache", mountPath: MODEL_CACHE_MOUNT, readOnly: true },
+                { name: "work", mountPath: "/work" },
+                { name: "tmp", mountPath: "/tmp" },
+                { name: "dshm", mountPath: "/dev/shm" },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "model-cache",
+              persistentVolumeClaim: { claimName: options.modelCacheClaimName ?? "model-cache", readOnly: true },
+            },
+            { name: "work", emptyDir: { sizeLimit: "40Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "10Gi" } },
+            // PyTorch data loaders share tensors through /dev/shm; the container default is 64 MiB.
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Job `buildRunnerJob` returns. */
+export type RunnerJob = ReturnType<typeof buildRunnerJob>;
