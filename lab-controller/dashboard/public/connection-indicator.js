@@ -1,0 +1,46 @@
+/**
+ * The header's connection status (an ARIA live region): "Live" while every stream and poll is
+ * healthy, "Reconnecting…" while any of them is retrying. Its text changes only when the
+ * summary changes, so a screen reader is not told about every retry.
+ */
+
+/** Text shown for each summarised state. */
+export const CONNECTION_TEXT = {
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting to the lab-controller…",
+  signedOut: "Signed out",
+};
+
+/** Summarise the states of several sources into one: reconnecting > connecting > open. */
+export function summariseConnection(states) {
+  if (states.includes("reconnecting")) return "reconnecting";
+  if (states.includes("connecting")) return "connecting";
+  return "open";
+}
+
+/**
+ * Drive `element` from several named sources. `source(name)` returns a status callback (the
+ * `onStatus` of an event stream); `signedOut()` shows that no one is signed in.
+ */
+export function createConnectionIndicator(element) {
+  const states = new Map();
+  function show(state) {
+    const text = CONNECTION_TEXT[state];
+    if (element.textContent !== text) element.textContent = text;
+    element.dataset.state = state;
+  }
+  return {
+    source(name) {
+      return (status) => {
+        if (status.state === "closed") states.delete(name);
+        else states.set(name, status.state);
+        show(summariseConnection([...states.values()]));
+      };
+    },
+    signedOut() {
+      states.clear();
+      show("signedOut");
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The leaderboard: runs ranked by one after-training metric (lower perplexity, higher ROUGE-L or
+ * BLEU is better), optionally only each learner's best run, with a CSV export. `rankLeaderboard`
+ * and `leaderboardCsv` are pure; `renderLeaderboard` draws the section.
+ */
+import { csvObjectUrl, toCsv } from "./csv.js";
+import { formatMetric, formatMetricChange, METRICS } from "./format.js";
+import { el, replaceChildren } from "./html-element.js";
+
+/**
+ * Rank `entries` (`{ learnerId, runId, exercise, before, after }`) by `after[metric]`. Entries
+ * without that metric are left out; ties keep the better improvement first, then the run id.
+ * With `bestPerLearner` (default true) only each learner's best run is kept. Ranks are
+ * 1-based and shared by equal scores.
+ */
+export function rankLeaderboard(entries, metric, { bestPerLearner = true } = {}) {
+  const higherIsBetter = METRICS[metric]?.higherIsBetter ?? true;
+  const score = (entry) => entry.after?.[metric];
+  const improvement = (entry) => {
+    const before = entry.before?.[metric];
+    if (typeof before !== "number") return 0;
+    return higherIsBetter ? score(entry) - before : before - score(entry);
+  };
+  const better = (a, b) => {
+    if (score(a) !== score(b)) return higherIsBetter ? score(b) - score(a) : score(a) - score(b);
+    if (improvement(a) !== improvement(b)) return improvement(b) - improvement(a);
+    return String(a.runId).localeCompare(String(b.runId));
+  };
+  let ranked = entries.filter((entry) => typeof score(entry) === "number" && Number.isFinite(score(entry)));
+  ranked.sort(better);
+  if (bestPerLearner) {
+    const seen = new Set();
+    ranked = ranked.filter((entry) => !seen.has(entry.learnerId) && seen.add(entry.learnerId));
+  }
+  let rank = 0;
+  return ranked.map((entry, index) => {
+    if (index === 0 || score(entry) !== score(ranked[index - 1])) rank = index + 1;
+    return { ...entry, rank };
+  });
+}
+
+/** The ranked leaderboard as CSV, one column per metric before and after. */
+export function leaderboardCsv(ranked) {
+  const metricNames = Object.keys(METRICS);
+  const header = ["rank", "learner", "run", "exercise", ...metricNames.flatMap((m) => [`${m}_before`, `${m}_after`])];
+  const rows = ranked.map((entry) => [
+    entry.rank,
+    entry.learnerId,
+    entry.runId,
+    entry.exercise,
+    ...metricNames.flatMap((m) => [entry.before?.[m], entry.after?.[m]]),
+  ]);
+  return toCsv([header, ...rows]);
+}
+
+/**
+ * Draw the leaderboard into `container` with a metric picker, a "best run per learner" switch
+ * and a CSV download. `learnerName(id)` names learners; `runHref(id)` links to a run.
+ * Returns `{ update(entries) }`.
+ */
+export function renderLeaderboard(container, { learnerName = (id) => id, runHref }) {
+  let entries = [];
+  let downloadUrl = null;
+  const metricSelect = el(
+    "select",
+    { id: "leaderboard-metric", onchange: draw },
+    Object.entries(METRICS).map(([key, { label, higherIsBetter }]) =>
+      el(
+        "option",
+        { value: key, selected: key === "rougeL" },
+        `${label} (${higherIsBetter ? "higher" : "lower"} is better)`,
+      ),
+    ),
+  );
+  const bestOnly = el("input", { type: "checkbox", id: "leaderboard-best", checked: true, onchange: draw });
+  const download = el(
+    "a",
+    { class: "button-link", download: "leaderboard.csv", href: "#" },
+    "Download leaderboard (CSV)",
+  );
+  const tableHost = el("div", { class: "table-scroll" });
+  replaceChildren(
+    container,
+    el(
+      "div",
+      { class: "toolbar" },
+      el("label", { for: "leaderboard-metric" }, "Rank by"),
+      metricSelect,
+      el("label", { class: "checkbox" }, bestOnly, " Best run per learner"),
+      download,
+    ),
+    tableHost,
+  );
+
+  function draw() {
+    const metric = metricSelect.value;
+    const ranked = rankLeaderboard(entries, metric, { bestPerLearner: bestOnly.checked });
+    downloadUrl = csvObjectUrl(leaderboardCsv(ranked), downloadUrl);
+    download.href = downloadUrl;
+    if (ranked.length === 0) {
+      replaceChildren(
+        tableHost,
+        el("p", { class: "empty" }, `No finished run has a ${METRICS[metric].label} score yet.`),
+      );
+      return;
+    }
+    const label = METRICS[metric].label;
+    replaceChildren(
+      tableHost,
+      el(
+        "table",
+        { class: "data-table", id: "leaderboard-table" },
+        el("caption", { class: "visually-hidden" }, `Leaderboard by ${label} after training`),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            ["Rank", "Learner", "Exercise", "Run", `${label} before`, `${label} after`, "Change"].map((heading) =>
+              el("th", { scope: "col" }, heading),
+            ),
+          ),
+        ),
+        el(
+          "tbody",
+          {},
+          ranked.map((entry) =>
+            el(
+              "tr",
+              {},
+              el("td", {}, entry.rank),
+              el("th", { scope: "row" }, learnerName(entry.learnerId)),
+              el("td", {}, entry.exercise),
+              el("td", {}, el("a", { href: runHref(entry.runId) }, entry.runId)),
+              el("td", { class: "num" }, formatMetric(metric, entry.before?.[metric])),
+              el("td", { class: "num" }, formatMetric(metric, entry.after?.[metric])),
+              el("td", {}, formatMetricChange(metric, entry.before?.[metric], entry.after?.[metric])),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  return {
+    update(newEntries) {
+      entries = newEntries;
+      draw();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The learner's screen: their own runs (the API returns no one else's) with a live detail of
+ * the chosen one — loss curve, results, samples and adapter download. Learners have no
+ * cohort-wide event stream, so the list is polled; the open run streams its own events.
+ */
+import { ApiError, api } from "./api.js";
+import { TERMINAL_STATES } from "./format.js";
+import { el, replaceChildren } from "./html-element.js";
+import { openRunDetail } from "./run-detail.js";
+import { renderRunList, sortRuns } from "./run-list.js";
+
+/** Refetch the run list this often, ms. Default 5000 (a new run shows up within 5 s). */
+export const LEARNER_POLL_MS = 5000;
+
+/**
+ * Mount the learner view in `root`. Options: `me` (`{ id, name }`), `connection`,
+ * `announce(text)`, `onSessionEnded()`. Returns `{ openRun(runId, { focus }), destroy() }`.
+ */
+export function createLearnerView(root, { me, connection, announce, onSessionEnded }) {
+  const summary = el("p", { class: "muted", id: "learner-summary" });
+  const runListHost = el("div");
+  const detailHost = el(
+    "div",
+    { class: "detail-host" },
+    el(
+      "p",
+      { class: "empty" },
+      "Choose a run to see its loss curve, results and adapter. Runs you submit from your notebook appear here.",
+    ),
+  );
+  replaceChildren(
+    root,
+    el(
+      "section",
+      { id: "my-runs", class: "panel", "aria-labelledby": "my-runs-heading" },
+      el("h2", { id: "my-runs-heading" }, `Your runs, ${me.name ?? me.id}`),
+      summary,
+      el("div", { class: "runs-split" }, runListHost, detailHost),
+    ),
+  );
+
+  const runList = renderRunList(runListHost, { idPrefix: "learner-runs" });
+  const pollStatus = connection.source("runs-poll");
+  let runs = [];
+  let detail = null;
+  let openRunId = null;
+  let destroyed = false;
+
+  async function refresh() {
+    try {
+      const fresh = await api.listRuns();
+      if (destroyed) return;
+      runs = fresh;
+      const active = runs.filter((run) => !TERMINAL_STATES.has(run.state)).length;
+      const succeeded = runs.filter((run) => run.state === "succeeded").length;
+      summary.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}: ${active} active, ${succeeded} succeeded.`;
+      runList.update(runs);
+      pollStatus({ state: "open" });
+      // Open the newest run on first load, so the page shows a loss curve without a click.
+      if (openRunId === null && runs.length > 0 && !window.location.hash.startsWith("#run=")) {
+        view.openRun(sortRuns(runs)[0].id);
+      }
+    } catch (error) {
+      if (destroyed) return;
+      if (error instanceof ApiError && error.status === 401) return onSessionEnded();
+      pollStatus({ state: "reconnecting" });
+    }
+  }
+
+  const pollTimer = setInterval(refresh, LEARNER_POLL_MS);
+  refresh();
+
+  const view = {
+    openRun(runId, { focus = false } = {}) {
+      if (runId === openRunId) {
+        if (focus) detail?.focus();
+        return;
+      }
+      detail?.close();
+      openRunId = runId;
+      runList.select(runId);
+      detail = openRunDetail(detailHost, runId, {
+        connection,
+        announce,
+        onSessionEnded,
+        onEscape: () => runList.focusRun(runId),
+        onRunChanged: (run) => {
+          const index = runs.findIndex((r) => r.id === run.id);
+          if (index !== -1) {
+            runs[index] = { ...runs[index], ...run };
+            runList.update(runs);
+          }
+        },
+      });
+      if (focus) detail.focus();
+    },
+    destroy() {
+      destroyed = true;
+      clearInterval(pollTimer);
+      detail?.close();
+      pollStatus({ state: "closed" });
+    },
+  };
+  return view;
+}
