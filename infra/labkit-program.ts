@@ -1,0 +1,127 @@
+/**
+ * The whole Pulumi program as one function of a loaded cohort, so `pulumi up` (infra/index.ts),
+ * `labkit plan` (list-resources.ts, under mocks) and the tests run exactly the same code.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DASHBOARD_PATH, GATEWAY_NAMESPACE } from "../charts/names";
+import type { Cohort } from "../schema/cohort";
+import { CohortApps } from "./cohort";
+import { cohortTags } from "./cost-tags";
+import { connectExistingCluster } from "./existing-cluster";
+import { GATEWAY_NAME } from "./platform/gateway";
+import { Identity } from "./platform/identity";
+import { Platform } from "./platform/platform";
+import { Storage } from "./platform/storage";
+
+/** Settings that come from the stack's config rather than cohort.yaml. */
+export interface LabkitSettings {
+  /** Hugging Face token for gated models (`pulumi config set --secret labkit:huggingFaceToken`). */
+  readonly huggingFaceToken?: pulumi.Input<string>;
+  /** EKS cluster name, for an existing cluster named by a kubeconfig context that is not an EKS ARN. */
+  readonly clusterName?: string;
+}
+
+/** The stack outputs. */
+export interface LabkitOutputs {
+  /** EKS cluster name. */
+  readonly clusterName: pulumi.Output<string>;
+  /** Kubeconfig of the cluster (secret); absent for a kubeconfig-context cluster (you already have it). */
+  readonly kubeconfig?: pulumi.Output<string>;
+  /** The cohort's base URL: `https://<domain>` or `http://<load balancer name>`. */
+  readonly baseUrl: pulumi.Output<string>;
+  /** Where the instructor opens the dashboard. */
+  readonly dashboardUrl: pulumi.Output<string>;
+  /** Cohort name (the CLI's `labkit export`/`reset` read it). */
+  readonly cohortName: string;
+  /** The artifact bucket. */
+  readonly artifactBucket: pulumi.Output<string>;
+  /** What `pulumi destroy` does with the bucket: `keep` or `purge`. */
+  readonly artifactsOnDestroy: string;
+  /** AWS region. */
+  readonly region: string;
+  /** EFS file system of the model cache (new clusters). */
+  readonly modelCacheFileSystemId?: pulumi.Output<string | undefined>;
+  /** EKS managed node group name of each GPU pool, by pool name (new clusters). */
+  readonly gpuNodeGroups?: pulumi.Output<Record<string, string>>;
+  /** The Gateway learners' routes attach to, `<namespace>/<name>`. */
+  readonly gateway: string;
+}
+
+/** Create every resource of a cohort and return the stack outputs. */
+export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): LabkitOutputs {
+  const tags = cohortTags(cohort);
+  const name = cohort.name;
+  // One AWS provider pinned to the cohort's region; its default tags reach resources inside
+  // @pulumi/eks and awsx components too.
+  const awsProvider = new aws.Provider(`${name}-aws`, { region: cohort.cloud.region, defaultTags: { tags } });
+  const providers = [awsProvider];
+
+  if (cohort.cloud.cluster.create) {
+    const platform = new Platform(name, { cohort, tags }, { providers });
+    const cohortApps = new CohortApps(
+      name,
+      {
+        cohort,
+        huggingFaceToken: settings.huggingFaceToken,
+        storageClasses: platform.storage.storageClasses,
+        gateway: platform.gateway.gatewayRef,
+      },
+      { providers: [platform.cluster.kubernetesProvider], dependsOn: [platform.gateway, platform.gpuStack] },
+    );
+    const baseUrl = platform.gateway.baseUrl;
+    return {
+      clusterName: platform.cluster.clusterName,
+      kubeconfig: platform.cluster.kubeconfig,
+      baseUrl,
+      dashboardUrl: pulumi.interpolate`${baseUrl}${DASHBOARD_PATH}`,
+      cohortName: cohort.name,
+      artifactBucket: platform.storage.bucketName,
+      artifactsOnDestroy: cohort.artifacts.onDestroy,
+      region: cohort.cloud.region,
+      modelCacheFileSystemId: platform.storage.modelCacheFileSystemId,
+      gpuNodeGroups: pulumi.all(
+        Object.fromEntries(Object.entries(platform.gpuNodeGroups).map(([pool, group]) => [pool, group.nodeGroupName])),
+      ),
+      gateway: `${cohortApps.gateway.namespace}/${cohortApps.gateway.name}`,
+    };
+  }
+
+  const existing = connectExistingCluster(
+    name,
+    cohort.cloud.cluster.existing as NonNullable<typeof cohort.cloud.cluster.existing>,
+    settings.clusterName,
+  );
+  const storage = new Storage(name, { cohort, tags }, { providers });
+  new Identity(
+    name,
+    {
+      cohortName: cohort.name,
+      learnerIds: cohort.learners.map((l) => l.id),
+      clusterName: existing.clusterName,
+      bucketArn: storage.bucketArn,
+      tags,
+    },
+    { providers },
+  );
+  const cohortApps = new CohortApps(
+    name,
+    { cohort, huggingFaceToken: settings.huggingFaceToken, storageClasses: [], gateway: undefined },
+    { providers: [existing.provider] },
+  );
+  const baseUrl = cohort.domain
+    ? pulumi.output(`https://${cohort.domain.name}`)
+    : (existing.baseUrl ?? cohortApps.loadBalancerBaseUrl());
+  return {
+    clusterName: existing.clusterName,
+    kubeconfig: existing.kubeconfig,
+    baseUrl,
+    dashboardUrl: pulumi.interpolate`${baseUrl}${DASHBOARD_PATH}`,
+    cohortName: cohort.name,
+    artifactBucket: storage.bucketName,
+    artifactsOnDestroy: cohort.artifacts.onDestroy,
+    region: cohort.cloud.region,
+    modelCacheFileSystemId: existing.modelCacheFileSystemId,
+    gateway: `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`,
+  };
+}
