@@ -11,7 +11,9 @@ import { findModelArchitecture, MODEL_ARCHITECTURES } from "../../lab-controller
 import { methodDefaults, type RunSpec } from "../../schema/run-spec";
 import { CALIBRATION_ROWS } from "./calibration-table";
 
-function runSpec(overrides: Partial<RunSpec> & { training?: Partial<RunSpec["training"]> } = {}): RunSpec {
+function runSpec(
+  overrides: Partial<Omit<RunSpec, "training">> & { training?: Partial<RunSpec["training"]> } = {},
+): RunSpec {
   const base = methodDefaults(overrides.method ?? "qlora");
   return {
     ...base,
