@@ -5,13 +5,19 @@
 import { Command, CommanderError } from "commander";
 import { CohortError } from "../schema/load-cohort";
 import { RunSpecError } from "../schema/run-spec";
+import { registerEstimate } from "./commands/estimate";
 import { registerPlan } from "./commands/plan";
 import { registerSchema } from "./commands/schema";
 import { registerValidate } from "./commands/validate";
 import { BadInputError, CommandFailedError, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes";
 
 /** Every command, in the order `labkit --help` lists them. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerValidate, registerPlan, registerSchema];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerValidate,
+  registerPlan,
+  registerEstimate,
+  registerSchema,
+];
 
 export function buildProgram(): Command {
   const program = new Command("labkit")

@@ -5,13 +5,17 @@ import type { Cohort } from "../../schema/cohort";
 import type { PlanContext, PlanSection } from "./plan-section";
 import { costSection } from "./sections/cost";
 import { createsSection } from "./sections/creates";
+import { exercisesSection } from "./sections/exercises";
 import { gpuPoolsSection } from "./sections/gpu-pools";
 import { learnersSection } from "./sections/learners";
+import { roundSection } from "./sections/round";
 
 /** The sections of the report, in the order they print. */
 export const PLAN_SECTIONS: readonly PlanSection<never>[] = [
   learnersSection,
   gpuPoolsSection,
+  exercisesSection,
+  roundSection,
   costSection,
   createsSection,
 ] as unknown as PlanSection<never>[];
