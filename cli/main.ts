@@ -5,8 +5,12 @@
 import { Command, CommanderError } from "commander";
 import { CohortError } from "../schema/load-cohort";
 import { RunSpecError } from "../schema/run-spec";
+import { registerDestroyCheck } from "./commands/destroy-check";
 import { registerEstimate } from "./commands/estimate";
+import { registerExport } from "./commands/export";
 import { registerPlan } from "./commands/plan";
+import { registerReset } from "./commands/reset";
+import { registerScale } from "./commands/scale";
 import { registerSchema } from "./commands/schema";
 import { registerValidate } from "./commands/validate";
 import { BadInputError, CommandFailedError, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK } from "./exit-codes";
@@ -17,6 +21,10 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
   registerEstimate,
   registerSchema,
+  registerExport,
+  registerScale,
+  registerReset,
+  registerDestroyCheck,
 ];
 
 export function buildProgram(): Command {
