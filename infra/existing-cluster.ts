@@ -15,6 +15,19 @@ export function clusterNameFromContext(context: string): string | undefined {
   return match?.[1];
 }
 
+/** Throws, for people, when an existing kubeconfig-context cluster cannot be named (Pod Identity needs its name). */
+export function checkExistingClusterSettings(
+  cohort: Pick<Cohort, "cloud">,
+  configuredClusterName: string | undefined,
+): void {
+  const context = cohort.cloud.cluster.existing?.kubeconfigContext;
+  if (context === undefined || configuredClusterName !== undefined || clusterNameFromContext(context) !== undefined)
+    return;
+  throw new Error(
+    `cloud.cluster.existing.kubeconfigContext \`${context}\` does not name an EKS cluster ARN, so labkit cannot tell which cluster the Pod Identity associations belong to: run \`pulumi config set labkit:clusterName <EKS cluster name>\``,
+  );
+}
+
 /** What the cohort half needs from an existing cluster. */
 export interface ExistingCluster {
   readonly clusterName: pulumi.Output<string>;
@@ -49,12 +62,8 @@ export function connectExistingCluster(
     };
   }
   const context = existing.kubeconfigContext as string;
-  const clusterName = configuredClusterName ?? clusterNameFromContext(context);
-  if (clusterName === undefined) {
-    throw new Error(
-      `cloud.cluster.existing.kubeconfigContext \`${context}\` does not name an EKS cluster ARN, so labkit cannot tell which cluster the Pod Identity associations belong to: run \`pulumi config set labkit:clusterName <EKS cluster name>\``,
-    );
-  }
+  checkExistingClusterSettings({ cloud: { cluster: { existing } } } as Pick<Cohort, "cloud">, configuredClusterName);
+  const clusterName = configuredClusterName ?? (clusterNameFromContext(context) as string);
   return {
     clusterName: pulumi.output(clusterName),
     provider: new k8s.Provider(`${name}-k8s`, { context, enableServerSideApply: true }),

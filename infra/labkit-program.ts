@@ -67,7 +67,11 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
         storageClasses: platform.storage.storageClasses,
         gateway: platform.gateway.gatewayRef,
       },
-      { providers: [platform.cluster.kubernetesProvider], dependsOn: [platform.gateway, platform.gpuStack] },
+      {
+        providers: [platform.cluster.kubernetesProvider],
+        // Claims (lab homes, the controller's volume) go before the StorageClasses and CSI drivers on destroy.
+        dependsOn: [platform.gateway, platform.gpuStack, ...platform.storage.storageClasses],
+      },
     );
     const baseUrl = platform.gateway.baseUrl;
     return {

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Cohort } from "../schema/cohort";
+import { checkExistingClusterSettings } from "./existing-cluster";
 import { deployLabkit, type LabkitSettings } from "./labkit-program";
 import { offlineMocks } from "./offline-mocks";
 
@@ -34,8 +35,8 @@ interface RecordedRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getCustom(): boolean;
-  getDependenciesList(): string[];
+  getCustom?(): boolean;
+  getDependenciesList?(): string[];
   getRetainondelete?(): boolean;
   getRemote?(): boolean;
 }
@@ -61,6 +62,8 @@ export function listResources(cohort: Cohort, settings: LabkitSettings = {}): Pr
 }
 
 async function runOffline(cohort: Cohort, settings: LabkitSettings): Promise<PlannedResource[]> {
+  // Settings problems are thrown here, not from inside the stack (where they would surface as unhandled rejections).
+  checkExistingClusterSettings(cohort, settings.clusterName);
   const mocks = offlineMocks();
   const inputsByName = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
@@ -79,14 +82,14 @@ async function runOffline(cohort: Cohort, settings: LabkitSettings): Promise<Pla
   const recorded: PlannedResource[] = [];
   const record = (req: RecordedRequest, urn: string, read: boolean) => {
     const type = req.getType();
-    const custom = req.getCustom();
+    const custom = req.getCustom?.() ?? true;
     recorded.push({
       type,
       name: req.getName(),
       urn,
       parent: req.getParent() || undefined,
       kind: read ? "read" : type.startsWith("pulumi:providers:") ? "provider" : custom ? "resource" : "component",
-      dependencies: req.getDependenciesList(),
+      dependencies: req.getDependenciesList?.() ?? [],
       retainOnDelete: req.getRetainondelete?.() ?? false,
       inputs: inputsByName.get(`${type}::${req.getName()}`) ?? {},
     });

@@ -1,0 +1,28 @@
+/** The example cohort and variants of it, for the infra tests. */
+import type { Cohort, GpuPool } from "../../schema/cohort";
+import { loadCohort } from "../../schema/load-cohort";
+
+/** workshop/cohort.example.yaml, loaded: 24 learners, 8 × g6e.xlarge with HAMi, a domain without a zone. */
+export function exampleCohort(): Cohort {
+  return loadCohort("workshop/cohort.example.yaml");
+}
+
+/** The example with its `cloud.cluster.create` settings changed. */
+export function withCreate(cohort: Cohort, change: Partial<NonNullable<Cohort["cloud"]["cluster"]["create"]>>): Cohort {
+  const create = cohort.cloud.cluster.create;
+  if (!create) throw new Error("cohort has no cluster.create");
+  return { ...cohort, cloud: { ...cohort.cloud, cluster: { create: { ...create, ...change } } } };
+}
+
+/** The example deploying into an existing cluster. */
+export function withExisting(
+  cohort: Cohort,
+  existing: { kubeconfigContext?: string; stackReference?: string },
+): Cohort {
+  return { ...cohort, cloud: { ...cohort.cloud, cluster: { existing } } };
+}
+
+/** The example with other GPU pools. */
+export function withPools(cohort: Cohort, gpuPools: GpuPool[]): Cohort {
+  return { ...cohort, gpuPools };
+}

@@ -1,0 +1,275 @@
+/**
+ * The real Pulumi program, run under Pulumi's mocks for the example cohort: assertions on the
+ * inputs of the resources it registers, on the dependency edges `pulumi destroy` follows, and the
+ * labkit policies called directly on every resource.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { learnerNamespace } from "../../charts/names";
+import { listResources, type PlannedResource } from "../../infra/list-resources";
+import { checkResource } from "../../infra/policies";
+import { exampleCohort, withCreate, withExisting, withPools } from "./example-cohort";
+
+const cohort = exampleCohort();
+let resources: PlannedResource[];
+
+beforeAll(async () => {
+  resources = await listResources(cohort);
+});
+
+const ofType = (list: PlannedResource[], type: string) => list.filter((r) => r.type === type);
+const one = (list: PlannedResource[], type: string, nameSuffix = "") => {
+  const found = ofType(list, type).filter((r) => r.name.endsWith(nameSuffix));
+  expect(found, `${type} *${nameSuffix}`).toHaveLength(1);
+  return found[0];
+};
+
+/** Everything a resource depends on, directly or through its parents and their dependencies. */
+function dependsTransitively(list: PlannedResource[], from: PlannedResource, to: PlannedResource): boolean {
+  const byUrn = new Map(list.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const stack = [from.urn];
+  while (stack.length > 0) {
+    const urn = stack.pop() as string;
+    if (urn === to.urn && urn !== from.urn) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    const r = byUrn.get(urn);
+    if (!r) continue;
+    stack.push(...r.dependencies);
+    if (r.parent) stack.push(r.parent);
+  }
+  return false;
+}
+
+describe("the program for the example cohort", () => {
+  it("creates one GPU node group per pool with the NVIDIA AMI, GPU taint and label, at the pool's size", () => {
+    const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
+    expect(groups.map((g) => g.name).sort()).toEqual(["ft-dec26-gpu-l40s", "ft-dec26-system"]);
+    const gpu = one(resources, "aws:eks/nodeGroup:NodeGroup", "-gpu-l40s");
+    expect(gpu.inputs).toMatchObject({
+      amiType: "AL2023_x86_64_NVIDIA",
+      capacityType: "ON_DEMAND",
+      instanceTypes: ["g6e.xlarge"],
+      labels: { gpu: "on" },
+      taints: [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }],
+      scalingConfig: { minSize: 8, maxSize: 8, desiredSize: 8 },
+      clusterName: "labkit-ft-dec26",
+    });
+    const templates = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(templates).toHaveLength(2);
+    for (const t of templates)
+      expect(t.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+    expect((gpu.inputs.launchTemplate as { id: string }).id).toBe("ft-dec26-gpu-lt-id");
+  });
+
+  it("sizes the system pool from the learners' lab requests", () => {
+    const system = one(resources, "aws:eks/nodeGroup:NodeGroup", "-system");
+    // 24 labs × (2 CPU, 8 GiB) + overhead on m7i.4xlarge (16 vCPU, 64 GiB) at 90%: memory needs 4 nodes.
+    expect(system.inputs.scalingConfig).toEqual({ minSize: 4, maxSize: 4, desiredSize: 4 });
+  });
+
+  it("installs managed vpc-cni (network policy on), kube-proxy, Pod Identity agent, CoreDNS, EBS and EFS CSI addons", () => {
+    const addons = ofType(resources, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
+    expect(addons.sort()).toEqual(
+      ["aws-ebs-csi-driver", "aws-efs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"].sort(),
+    );
+    const cni = ofType(resources, "aws:eks/addon:Addon").find(
+      (a) => a.inputs.addonName === "vpc-cni",
+    ) as PlannedResource;
+    expect(JSON.parse(cni.inputs.configurationValues as string).enableNetworkPolicy).toBe("true");
+  });
+
+  it("keeps the artifact bucket private, encrypted, versioned, with a lifecycle rule, and retains it on destroy", () => {
+    const bucket = one(resources, "aws:s3/bucket:Bucket");
+    expect(bucket.retainOnDelete).toBe(true);
+    expect(bucket.inputs.forceDestroy).toBe(false);
+    expect(one(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const encryption = one(
+      resources,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    );
+    expect(encryption.inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
+    ]);
+    expect(one(resources, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({
+      status: "Enabled",
+    });
+    expect(
+      one(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules,
+    ).toHaveLength(1);
+  });
+
+  it("creates one runner Pod Identity association per learner namespace and one for the controller, nothing else", () => {
+    const associations = ofType(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    expect(associations).toHaveLength(cohort.learners.length + 1);
+    const runnerNamespaces = associations
+      .filter((a) => a.inputs.serviceAccount === "labkit-runner")
+      .map((a) => a.inputs.namespace)
+      .sort();
+    expect(runnerNamespaces).toEqual(cohort.learners.map((l) => learnerNamespace(l.id)).sort());
+    expect(associations.filter((a) => a.inputs.namespace === "labkit-system")).toHaveLength(1);
+  });
+
+  it("lets no role write to S3 outside the cohort's prefix", async () => {
+    const policies = ofType(resources, "aws:iam/rolePolicy:RolePolicy");
+    expect(policies).toHaveLength(2);
+    for (const p of policies) expect(await checkResource(p)).toEqual([]);
+    for (const p of policies) expect(p.inputs.policy).toContain("/cohorts/ft-dec26/");
+  });
+
+  it("installs HAMi pinned, and no NVIDIA device plugin, for an all-HAMi cohort", () => {
+    const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
+    expect(releases.map((r) => r.inputs.chart).sort()).toEqual(["hami", "oci://docker.io/envoyproxy/gateway-helm"]);
+    for (const r of releases) expect(r.inputs.version).toMatch(/^v?\d+\.\d+\.\d+$/);
+  });
+
+  it("passes every labkit policy on every resource it creates", async () => {
+    const violations = [];
+    for (const r of resources) violations.push(...(await checkResource(r)));
+    expect(violations).toEqual([]);
+  });
+
+  it("routes through one load balancer: a LoadBalancer Service with TLS on 443 for the cohort's domain", () => {
+    const services = ofType(resources, "kubernetes:core/v1:Service");
+    expect(services).toHaveLength(1);
+    const spec = services[0].inputs.spec as { type: string; ports: Array<{ port: number }> };
+    expect(spec.type).toBe("LoadBalancer");
+    expect(spec.ports.map((p) => p.port)).toEqual([443]);
+    const gateway = one(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    expect((gateway.inputs.spec as { listeners: Array<{ hostname: string }> }).listeners[0].hostname).toBe(
+      "labs.example.org",
+    );
+  });
+
+  it("tags every taggable AWS resource with the cohort for cost allocation", () => {
+    const aws = resources.filter((r) => r.kind === "resource" && r.type.startsWith("aws:") && "tags" in r.inputs);
+    expect(aws.length).toBeGreaterThan(10);
+    for (const r of aws) expect(r.inputs.tags, r.name).toMatchObject({ "labkit:cohort": "ft-dec26" });
+    const provider = one(resources, "pulumi:providers:aws");
+    expect(JSON.parse(String((provider.inputs.defaultTags as string) ?? "{}"))).toEqual({
+      tags: { "labkit:cohort": "ft-dec26", "labkit:managed-by": "labkit", "labkit:region": "eu-central-1" },
+    });
+  });
+});
+
+describe("teardown order (pulumi destroy deletes a resource before what it depends on)", () => {
+  it("deletes the load balancer Service before the cluster, and the cluster before the VPC", () => {
+    const service = one(resources, "kubernetes:core/v1:Service");
+    const cluster = one(resources, "eks:index:Cluster");
+    const vpc = one(resources, "awsx:ec2:Vpc");
+    expect(dependsTransitively(resources, service, cluster)).toBe(true);
+    expect(dependsTransitively(resources, cluster, vpc)).toBe(true);
+    expect(dependsTransitively(resources, cluster, service)).toBe(false);
+  });
+
+  it("deletes StorageClasses (and the claims on them) before the CSI drivers, the nodes and the cluster", () => {
+    const cluster = one(resources, "eks:index:Cluster");
+    const ebs = ofType(resources, "aws:eks/addon:Addon").find(
+      (a) => a.inputs.addonName === "aws-ebs-csi-driver",
+    ) as PlannedResource;
+    const system = one(resources, "aws:eks/nodeGroup:NodeGroup", "-system");
+    for (const sc of ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")) {
+      expect(dependsTransitively(resources, sc, ebs)).toBe(true);
+      expect(dependsTransitively(resources, sc, system)).toBe(true);
+      expect(dependsTransitively(resources, sc, cluster)).toBe(true);
+    }
+    const cohortApps = one(resources, "labkit:cohort:CohortApps");
+    const gp3 = one(resources, "kubernetes:storage.k8s.io/v1:StorageClass", "-gp3");
+    expect(dependsTransitively(resources, cohortApps, gp3)).toBe(true);
+  });
+
+  it("deletes EFS mount targets (their network interfaces) before the VPC's subnets", () => {
+    const vpc = one(resources, "awsx:ec2:Vpc");
+    for (const target of ofType(resources, "aws:efs/mountTarget:MountTarget")) {
+      expect(dependsTransitively(resources, target, vpc)).toBe(true);
+    }
+  });
+
+  it("lets nodes join only after the VPC CNI with its network policy agent is installed", () => {
+    const cni = ofType(resources, "aws:eks/addon:Addon").find(
+      (a) => a.inputs.addonName === "vpc-cni",
+    ) as PlannedResource;
+    for (const group of ofType(resources, "aws:eks/nodeGroup:NodeGroup"))
+      expect(dependsTransitively(resources, group, cni)).toBe(true);
+  });
+});
+
+describe("cohort variants", () => {
+  it("uses one NAT gateway per zone, spot GPUs and the device plugin when the cohort asks", async () => {
+    const variant = withPools(withCreate(cohort, { natGateways: "perAz", availabilityZones: 3 }), [
+      { name: "a10", instanceType: "g5.xlarge", count: 2, capacity: "spot", sharing: "exclusive" },
+      { name: "l40s", instanceType: "g6e.xlarge", count: 1, capacity: "onDemand", sharing: "hami" },
+    ]);
+    const list = await listResources(variant);
+    expect(one(list, "awsx:ec2:Vpc").inputs).toMatchObject({
+      natGateways: { strategy: "OnePerAz" },
+      numberOfAvailabilityZones: 3,
+    });
+    expect(ofType(list, "aws:efs/mountTarget:MountTarget")).toHaveLength(3);
+    expect(one(list, "aws:eks/nodeGroup:NodeGroup", "-gpu-a10").inputs.capacityType).toBe("SPOT");
+    expect(
+      ofType(list, "kubernetes:helm.sh/v3:Release")
+        .map((r) => r.inputs.chart)
+        .sort(),
+    ).toEqual(["hami", "nvidia-device-plugin", "oci://docker.io/envoyproxy/gateway-helm"]);
+  });
+
+  it("empties and deletes the bucket on destroy when the cohort says purge", async () => {
+    const list = await listResources({ ...cohort, artifacts: { onDestroy: "purge", retentionDays: 30 } });
+    const bucket = one(list, "aws:s3/bucket:Bucket");
+    expect(bucket.retainOnDelete).toBe(false);
+    expect(bucket.inputs.forceDestroy).toBe(true);
+  });
+
+  it("requests and validates a certificate through Route 53 when the cohort names a hosted zone, and points the host at the load balancer", async () => {
+    const list = await listResources({ ...cohort, domain: { name: "labs.example.org", hostedZoneId: "Z123" } });
+    expect(one(list, "aws:acm/certificate:Certificate").inputs).toMatchObject({
+      domainName: "labs.example.org",
+      validationMethod: "DNS",
+    });
+    const records = ofType(list, "aws:route53/record:Record");
+    expect(records.map((r) => r.inputs.type).sort()).toEqual(["CNAME", "CNAME"]);
+    const host = records.find((r) => r.inputs.name === "labs.example.org") as PlannedResource;
+    expect(host.inputs.records).toEqual(["ft-dec26-lb.elb.amazonaws.com"]);
+  });
+
+  it("serves plain HTTP on port 80 without a domain", async () => {
+    const list = await listResources({ ...cohort, domain: undefined });
+    const spec = one(list, "kubernetes:core/v1:Service").inputs.spec as { ports: Array<{ port: number }> };
+    expect(spec.ports.map((p) => p.port)).toEqual([80]);
+    expect(ofType(list, "aws:acm/certificate:Certificate")).toHaveLength(0);
+  });
+
+  it("deploys only the cohort half, its bucket and its Pod Identity into an existing cluster named by a stack reference", async () => {
+    const list = await listResources(withExisting(cohort, { stackReference: "acme/labkit-platform/prod" }));
+    for (const absent of [
+      "awsx:ec2:Vpc",
+      "eks:index:Cluster",
+      "aws:eks/nodeGroup:NodeGroup",
+      "kubernetes:helm.sh/v3:Release",
+      "aws:efs/fileSystem:FileSystem",
+    ]) {
+      expect(ofType(list, absent), absent).toHaveLength(0);
+    }
+    expect(ofType(list, "pulumi:pulumi:StackReference")).toHaveLength(1);
+    expect(ofType(list, "aws:s3/bucket:Bucket")).toHaveLength(1);
+    const associations = ofType(list, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    expect(associations[0].inputs.clusterName).toBe("labkit-platform");
+  });
+
+  it("reads the cluster name from an EKS ARN kubeconfig context, and asks for it otherwise", async () => {
+    const arn = "arn:aws:eks:eu-central-1:123456789012:cluster/shared-gpu";
+    const list = await listResources(withExisting(cohort, { kubeconfigContext: arn }));
+    expect(ofType(list, "aws:eks/podIdentityAssociation:PodIdentityAssociation")[0].inputs.clusterName).toBe(
+      "shared-gpu",
+    );
+    await expect(listResources(withExisting(cohort, { kubeconfigContext: "kind-dev" }))).rejects.toThrow(
+      /pulumi config set labkit:clusterName/,
+    );
+  });
+});
