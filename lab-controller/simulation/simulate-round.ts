@@ -6,8 +6,11 @@
  * - `wholeGpu`: one run per GPU, first come first served (the default Kubernetes device plugin);
  * - `clusterQuota`: runs are admitted while their requests fit the cluster's total memory (how
  *   Kueue's quotas see it), then wait as pending pods, holding their quota, until one GPU has room.
+ *   Its pods ask HAMi for the same slice labkit grants (estimate + CUDA-context headroom), so the
+ *   comparison isolates the missing per-GPU fit check.
  * Pure: same input, same report.
  */
+import { HAMI_CUDA_CONTEXT_HEADROOM_MIB } from "../scheduler/placement";
 import { scheduleRound } from "../scheduler/schedule-round";
 import type { GpuAllocation, GpuState, LearnerQuota, LearnerState, QueuedRun } from "../scheduler/types";
 
@@ -110,6 +113,7 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
     usage.get(run.learnerId)!.running += 1;
   };
 
+  const sliceMiB = (run: SimulatedRun) => run.requestMiB + HAMI_CUDA_CONTEXT_HEADROOM_MIB;
   const firstFitGpu = (requestMiB: number) =>
     gpus.find((g) => {
       const free = g.totalMiB - g.allocations.reduce((s, a) => s + a.grantedMiB, 0);
@@ -128,7 +132,7 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
       const u = usage.get(r.run.learnerId)!;
       u.running -= 1;
       u.gpuMinutesUsed += r.run.durationMinutes;
-      if (policy === "clusterQuota") admittedMiB -= r.run.requestMiB;
+      if (policy === "clusterQuota") admittedMiB -= sliceMiB(r.run);
       running.splice(i, 1);
     }
     while (pendingSubmissions.length > 0 && pendingSubmissions[0].submitAtMinute <= now)
@@ -165,16 +169,16 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
       }
     } else {
       // Kueue-style admission against the cluster total, strict FIFO.
-      while (queue.length > 0 && admittedMiB + queue[0].requestMiB <= capacityMiB) {
+      while (queue.length > 0 && admittedMiB + sliceMiB(queue[0]) <= capacityMiB) {
         const run = queue.shift()!;
-        admittedMiB += run.requestMiB;
+        admittedMiB += sliceMiB(run);
         admitted.push(run);
       }
       // Admitted pods bind in order wherever one GPU has room; the rest stay Pending.
       for (let i = 0; i < admitted.length; i++) {
-        const gpu = firstFitGpu(admitted[i].requestMiB);
+        const gpu = firstFitGpu(sliceMiB(admitted[i]));
         if (!gpu) continue;
-        start(admitted[i], gpu, admitted[i].requestMiB);
+        start(admitted[i], gpu, sliceMiB(admitted[i]));
         admitted.splice(i, 1);
         i--;
       }
