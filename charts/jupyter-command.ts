@@ -41,7 +41,8 @@ export function jupyterLabArgs(options: JupyterLabServerOptions): string[] {
     "--ServerApp.port_retries=0",
     `--ServerApp.base_url=${learnerPath(options.learnerId)}`,
     `--ServerApp.root_dir=${options.rootDir ?? "/home/jovyan"}`,
-    `--ServerApp.default_url=/lab/tree/${WORKSHOP_DIR}`,
+    // JupyterLab, as the server's main extension, sets the landing page (ServerApp.default_url is overridden).
+    `--LabApp.default_url=/lab/tree/${WORKSHOP_DIR}`,
     "--ServerApp.open_browser=False",
     // Behind the gateway the Host header is the cohort's domain, not a local name.
     "--ServerApp.allow_remote_access=True",

@@ -1,0 +1,93 @@
+/**
+ * Starts a real JupyterLab on 127.0.0.1 with the lab chart's own command line (`jupyterLabArgs`),
+ * the token in `JUPYTER_TOKEN` as the lab's Secret provides it, and waits for the probe path.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { jupyterLabArgs, jupyterProbePath } from "../../charts/jupyter-command";
+import { REPO_ROOT } from "../harness/run-cli";
+
+export interface RunningJupyter {
+  readonly baseUrl: string;
+  readonly args: readonly string[];
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start JupyterLab for `learnerId` serving `rootDir`; resolves once the readiness probe path answers 200. */
+export async function startJupyterLab(
+  learnerId: string,
+  token: string,
+  rootDir: string,
+  home: string,
+): Promise<RunningJupyter> {
+  const port = await freePort();
+  const args = jupyterLabArgs({ learnerId, ip: "127.0.0.1", port, rootDir, idleTimeoutMinutes: 60 });
+  // The chart runs `jupyter lab ...` from the image's PATH; here the same args go to the venv's jupyter.
+  const [program, ...rest] = args;
+  mkdirSync(join(home, "runtime"), { recursive: true });
+  // The pod never runs as root (runAsNonRoot). A test machine may: the venv's Python lives under
+  // root's home, so Jupyter cannot be run as another user here, and refuses root without this flag.
+  const rootOnly = process.getuid?.() === 0 ? ["--allow-root"] : [];
+  const child: ChildProcess = spawn(join(REPO_ROOT, ".venv/bin", program), [...rest, ...rootOnly], {
+    env: {
+      PATH: `${join(REPO_ROOT, ".venv/bin")}:${process.env.PATH}`,
+      HOME: home,
+      JUPYTER_TOKEN: token,
+      JUPYTER_RUNTIME_DIR: join(home, "runtime"),
+      JUPYTER_CONFIG_DIR: join(home, ".jupyter"),
+      JUPYTER_PLATFORM_DIRS: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`JupyterLab exited with ${child.exitCode}:\n${output}`);
+    try {
+      const response = await fetch(`${baseUrl}${jupyterProbePath(learnerId)}`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`JupyterLab did not answer on ${jupyterProbePath(learnerId)} within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    baseUrl,
+    args,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
