@@ -71,7 +71,7 @@ export const api = {
   getRun: (runId) => request(runPath(runId)),
   /** A run's training loss so far: `[{ step, loss, learningRate? }]`. */
   getLoss: async (runId) => (await request(`${runPath(runId)}/loss`)).points,
-  /** Download links of a finished run: `{ adapter?: { url, sha256, sizeBytes }, results?: { url } }`. */
+  /** Download links of a run's artifacts: `{ artifactsUri, artifacts: [{ name, sizeBytes, url, expiresAt }] }`. */
   getArtifacts: (runId) => request(`${runPath(runId)}/artifacts`),
   /** The instructor's overview: cohort, learners, GPUs, queue and budget. */
   getCohort: () => request("cohort"),

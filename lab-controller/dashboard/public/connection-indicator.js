@@ -29,6 +29,11 @@ export function createConnectionIndicator(element) {
     const text = CONNECTION_TEXT[state];
     if (element.textContent !== text) element.textContent = text;
     element.dataset.state = state;
+    // Which sources are not open, for whoever debugs a stuck indicator.
+    element.dataset.sources = [...states]
+      .filter(([, s]) => s !== "open")
+      .map(([name, s]) => `${name}:${s}`)
+      .join(" ");
   }
   return {
     source(name) {

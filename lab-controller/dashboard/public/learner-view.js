@@ -4,10 +4,10 @@
  * cohort-wide event stream, so the list is polled; the open run streams its own events.
  */
 import { ApiError, api } from "./api.js";
-import { TERMINAL_STATES } from "./format.js";
+import { formatMetric, METRICS, TERMINAL_STATES } from "./format.js";
 import { el, replaceChildren } from "./html-element.js";
 import { openRunDetail } from "./run-detail.js";
-import { renderRunList, sortRuns } from "./run-list.js";
+import { renderRunList, runHref, sortRuns } from "./run-list.js";
 
 /** Refetch the run list this often, ms. Default 5000 (a new run shows up within 5 s). */
 export const LEARNER_POLL_MS = 5000;
@@ -19,6 +19,7 @@ export const LEARNER_POLL_MS = 5000;
 export function createLearnerView(root, { me, connection, announce, onSessionEnded }) {
   const summary = el("p", { class: "muted", id: "learner-summary" });
   const runListHost = el("div");
+  const resultsHost = el("div", { class: "table-scroll" });
   const detailHost = el(
     "div",
     { class: "detail-host" },
@@ -35,7 +36,22 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
       { id: "my-runs", class: "panel", "aria-labelledby": "my-runs-heading" },
       el("h2", { id: "my-runs-heading" }, `Your runs, ${me.name ?? me.id}`),
       summary,
-      el("div", { class: "runs-split" }, runListHost, detailHost),
+      el(
+        "div",
+        { class: "runs-split" },
+        el(
+          "div",
+          {},
+          runListHost,
+          el(
+            "section",
+            { id: "my-results", "aria-labelledby": "my-results-heading" },
+            el("h3", { id: "my-results-heading" }, "Your results"),
+            resultsHost,
+          ),
+        ),
+        detailHost,
+      ),
     ),
   );
 
@@ -46,6 +62,53 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
   let openRunId = null;
   let destroyed = false;
 
+  function renderResults() {
+    const finished = sortRuns(runs).filter((run) => run.state === "succeeded" && run.metrics?.after);
+    if (finished.length === 0) {
+      replaceChildren(resultsHost, el("p", { class: "empty" }, "Metrics of your finished runs will be listed here."));
+      return;
+    }
+    const metricNames = Object.keys(METRICS);
+    replaceChildren(
+      resultsHost,
+      el(
+        "table",
+        { class: "data-table", id: "my-results-table" },
+        el("caption", { class: "visually-hidden" }, "After-training metrics of your finished runs"),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            el("th", { scope: "col" }, "Run"),
+            metricNames.map((m) => el("th", { scope: "col" }, `${METRICS[m].label} after`)),
+          ),
+        ),
+        el(
+          "tbody",
+          {},
+          finished.map((run) =>
+            el(
+              "tr",
+              {},
+              el("th", { scope: "row" }, el("a", { href: runHref(run.id) }, run.id)),
+              metricNames.map((m) =>
+                el(
+                  "td",
+                  { class: "num" },
+                  formatMetric(m, run.metrics.after[m]),
+                  run.metrics.before?.[m] !== undefined &&
+                    el("span", { class: "muted" }, ` (was ${formatMetric(m, run.metrics.before[m])})`),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   async function refresh() {
     try {
       const fresh = await api.listRuns();
@@ -55,6 +118,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
       const succeeded = runs.filter((run) => run.state === "succeeded").length;
       summary.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}: ${active} active, ${succeeded} succeeded.`;
       runList.update(runs);
+      renderResults();
       pollStatus({ state: "open" });
       // Open the newest run on first load, so the page shows a loss curve without a click.
       if (openRunId === null && runs.length > 0 && !window.location.hash.startsWith("#run=")) {

@@ -366,37 +366,32 @@ export function openRunDetail(container, runId, options) {
       return;
     }
     try {
-      const artifacts = await api.getArtifacts(runId);
+      const { artifacts = [] } = (await api.getArtifacts(runId)) ?? {};
       if (closed) return;
-      const links = [];
-      if (artifacts?.adapter?.url) {
-        links.push(
+      // The adapter first, then results.json, then anything else the runner stored.
+      const order = (link) => (link.name.startsWith("adapter") ? 0 : link.name === "results.json" ? 1 : 2);
+      const links = [...artifacts]
+        .sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
+        .map((link) =>
           el(
             "li",
             {},
             el(
               "a",
-              { href: artifacts.adapter.url, class: "button-link", download: `adapter-${runId}.tar.gz` },
-              "Download adapter",
+              { href: link.url, class: "button-link", download: link.name },
+              order(link) === 0 ? "Download adapter" : `Download ${link.name}`,
             ),
-            ` ${formatBytes(artifacts.adapter.sizeBytes)}`,
-            artifacts.adapter.sha256 &&
-              el("span", { class: "muted mono" }, ` sha256 ${artifacts.adapter.sha256.slice(0, 16)}…`),
+            el("span", { class: "muted" }, ` ${link.name}, ${formatBytes(link.sizeBytes)}`),
           ),
         );
-      }
-      if (artifacts?.results?.url) {
-        links.push(
-          el("li", {}, el("a", { href: artifacts.results.url, class: "button-link" }, "Download results.json")),
-        );
-      }
       replaceChildren(
         downloadsHost,
         headingNode,
         links.length > 0
           ? el("ul", { class: "downloads" }, links)
           : el("p", { class: "empty" }, "This run stored no artifacts."),
-        links.length > 0 && el("p", { class: "muted" }, "Links are signed and expire; reopen the run for fresh ones."),
+        links.length > 0 &&
+          el("p", { class: "muted" }, "Links are signed and expire within the hour; reopen the run for fresh ones."),
       );
     } catch (error) {
       replaceChildren(
