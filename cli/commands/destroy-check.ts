@@ -3,10 +3,9 @@
  * balancers, volumes, network interfaces) from the cluster and the stack, and whether the
  * dependency graph already deletes each thing first. Exits 1 when something would be orphaned.
  */
-import { DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import type { Command } from "commander";
 import { loadCohort } from "../../schema/load-cohort";
-import { KubeContextError, KubeTeardownClient, loadKubeConfig } from "../../teardown/kube-teardown-client";
+import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { checkOrphans, type Finding, type NetworkInterfaceCheck } from "../../teardown/orphan-check";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
@@ -53,6 +52,10 @@ export function registerDestroyCheck(program: Command): void {
     )
     .action(async (flags: DestroyCheckFlags) => {
       const cohort = flags.cohort ? loadCohort(flags.cohort) : undefined;
+      // Loaded here, not at startup: every other labkit command stays quick.
+      const { KubeContextError, KubeTeardownClient, loadKubeConfig } = await import(
+        "../../teardown/kube-teardown-client"
+      );
       let kube: KubeTeardownClient;
       try {
         kube = new KubeTeardownClient(loadKubeConfig(flags));
@@ -128,6 +131,7 @@ async function listNetworkInterfaces(
     };
   }
   if (!region) return { checked: false, reason: "no AWS region: pass --region or --cohort" };
+  const { DescribeNetworkInterfacesCommand, EC2Client } = await import("@aws-sdk/client-ec2");
   const ec2 = new EC2Client({ region, ...(endpoint ? { endpoint } : {}) });
   try {
     const interfaces: Array<{ id: string; status: string; description: string }> = [];

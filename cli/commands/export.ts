@@ -4,7 +4,6 @@ import { loadCohort } from "../../schema/load-cohort";
 import { ArtifactMissingError, type ExportOutcome, exportArtifacts } from "../../teardown/export-artifacts";
 import { ExportFolderInUseError } from "../../teardown/export-state";
 import { formatBytes, ProgressDisplay } from "../../teardown/progress-bar";
-import { S3ArtifactStore } from "../../teardown/s3-artifact-store";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
 import { readStackOutputs, STACK_OUTPUTS, type StackOutputs, stringOutput } from "../stack-outputs";
@@ -77,6 +76,7 @@ export async function resolveArtifactTarget(
  * and throws `CommandFailedError` when any run could not be exported.
  */
 export async function runExport(target: ArtifactTarget, dir: string, concurrency = 4): Promise<ExportOutcome> {
+  const { S3ArtifactStore } = await import("../../teardown/s3-artifact-store");
   const store = new S3ArtifactStore(target);
   const display = new ProgressDisplay(process.stderr);
   const interrupt = new AbortController();

@@ -6,7 +6,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { loadCohort } from "../../schema/load-cohort";
-import { KubeContextError, KubeTeardownClient, loadKubeConfig } from "../../teardown/kube-teardown-client";
+import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { cohortOnCluster, deleteLearnerNamespaces, planReset } from "../../teardown/reset-cluster";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
@@ -46,6 +46,10 @@ export function registerReset(program: Command): void {
       throw new BadInputError(`--wait-minutes must be a number of minutes, not \`${flags.waitMinutes}\``);
     }
     const cohortFile = flags.cohort ? loadCohort(flags.cohort) : undefined;
+    // Loaded here, not at startup: every other labkit command stays quick.
+    const { KubeContextError, KubeTeardownClient, loadKubeConfig } = await import(
+      "../../teardown/kube-teardown-client"
+    );
     let kube: KubeTeardownClient;
     try {
       kube = new KubeTeardownClient(loadKubeConfig(flags));

@@ -3,15 +3,7 @@
  * size now, through EKS UpdateNodegroupConfig (between sessions, after the cohort, or to follow
  * the schedule by hand).
  */
-import {
-  DescribeNodegroupCommand,
-  EKSClient,
-  ListNodegroupsCommand,
-  UpdateNodegroupConfigCommand,
-} from "@aws-sdk/client-eks";
 import type { Command } from "commander";
-import { clusterNameOf } from "../../infra/cost-tags";
-import { GPU_POOL_LABEL } from "../../infra/platform/node-groups";
 import { loadCohort } from "../../schema/load-cohort";
 import { parseScaleTarget, planPoolScaling, updateNodegroupConfigInput } from "../../teardown/gpu-pool-scaling";
 import { BadInputError, CommandFailedError } from "../exit-codes";
@@ -54,6 +46,16 @@ export function registerScale(program: Command): void {
       "\nThe pools' scheduled scaling (from cohort.schedule) still runs: the next scheduled action sets its own size.\n\nExit codes: 0 done, 1 EKS refused or could not be reached, 2 bad input.\n\nExamples:\n  labkit scale --cohort cohort.yaml --to zero\n  labkit scale --cohort cohort.yaml --to schedule\n  labkit scale --cohort cohort.yaml --pool l40s --to 2 --dry-run",
     )
     .action(async (flags: ScaleFlags) => {
+      // Loaded here, not at startup: every other labkit command stays quick.
+      const [
+        { DescribeNodegroupCommand, EKSClient, ListNodegroupsCommand, UpdateNodegroupConfigCommand },
+        { clusterNameOf },
+        { GPU_POOL_LABEL },
+      ] = await Promise.all([
+        import("@aws-sdk/client-eks"),
+        import("../../infra/cost-tags"),
+        import("../../infra/platform/node-groups"),
+      ]);
       const target = parseScaleTarget(flags.to);
       if ("error" in target) throw new BadInputError(target.error);
       const cohort = loadCohort(flags.cohort);
