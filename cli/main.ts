@@ -5,11 +5,14 @@
 import { Command, CommanderError } from "commander";
 import { CohortError } from "../schema/load-cohort";
 import { RunSpecError } from "../schema/run-spec";
+import { registerCheck } from "./commands/check";
 import { registerDestroyCheck } from "./commands/destroy-check";
 import { registerEstimate } from "./commands/estimate";
 import { registerExport } from "./commands/export";
 import { registerPlan } from "./commands/plan";
+import { registerRender } from "./commands/render";
 import { registerReset } from "./commands/reset";
+import { registerRoster } from "./commands/roster";
 import { registerScale } from "./commands/scale";
 import { registerSchema } from "./commands/schema";
 import { registerValidate } from "./commands/validate";
@@ -21,6 +24,9 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
   registerEstimate,
   registerSchema,
+  registerRender,
+  registerRoster,
+  registerCheck,
   registerExport,
   registerScale,
   registerReset,

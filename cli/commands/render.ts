@@ -1,0 +1,153 @@
+/**
+ * `labkit render FILE`: every Kubernetes object of the cohort's labs and warm start as YAML, for
+ * teams that apply manifests themselves instead of running Pulumi. Learner tokens are generated
+ * here (or kept from an earlier render), so the output holds secrets.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { parseAllDocuments, stringify } from "yaml";
+import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
+import { LAB_TOKEN_SECRET } from "../../charts/lab/token-secret";
+import { LABELS } from "../../charts/names";
+import { renderCohort } from "../../charts/render-cohort";
+import { loadCohort } from "../../schema/load-cohort";
+import { BadInputError } from "../exit-codes";
+
+const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A random token of `length` letters and digits (rejection sampling keeps every character equally likely). */
+export function generateToken(length = 32): string {
+  let token = "";
+  while (token.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && token.length < length) token += TOKEN_ALPHABET[byte % 62];
+    }
+  }
+  return token;
+}
+
+/** Learner tokens found in a YAML file written by an earlier `labkit render`, by learner id. */
+export function tokensFromRender(text: string, file: string): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const doc of parseAllDocuments(text)) {
+    if ("errors" in doc && doc.errors.length > 0) {
+      throw new BadInputError(
+        `${file} is not valid YAML (${doc.errors[0].message}); pass a file written by \`labkit render\``,
+      );
+    }
+    const object = doc.toJS() as {
+      kind?: string;
+      metadata?: { name?: string; labels?: Record<string, string> };
+      stringData?: Record<string, string>;
+      data?: Record<string, string>;
+    } | null;
+    if (object?.kind !== "Secret" || object.metadata?.name !== LAB_TOKEN_SECRET.name) continue;
+    const learner = object.metadata?.labels?.[LABELS.learner];
+    const token =
+      object.stringData?.[LAB_TOKEN_SECRET.key] ??
+      (object.data?.[LAB_TOKEN_SECRET.key]
+        ? Buffer.from(object.data[LAB_TOKEN_SECRET.key], "base64").toString("utf8")
+        : undefined);
+    if (learner && token) tokens.set(learner, token);
+  }
+  return tokens;
+}
+
+export function registerRender(program: Command): void {
+  program
+    .command("render")
+    .description(
+      "write every Kubernetes object of the cohort's labs and warm start as YAML (for teams that don't use Pulumi)",
+    )
+    .argument("<file>", "path of cohort.yaml")
+    .option("-o, --output <file>", "write the YAML here (created private, mode 600) instead of standard output")
+    .option(
+      "--keep-tokens-from <file>",
+      "reuse the learner tokens of an earlier render's YAML (new learners get new tokens)",
+    )
+    .option(
+      "--gateway <namespace/name>",
+      "Gateway the routes attach to",
+      `${DEFAULT_LAB_PLATFORM.gateway.namespace}/${DEFAULT_LAB_PLATFORM.gateway.name}`,
+    )
+    .option(
+      "--gateway-listener <name>",
+      "listener (sectionName) of the Gateway",
+      DEFAULT_LAB_PLATFORM.gateway.sectionName,
+    )
+    .option(
+      "--gateway-proxy-namespace <namespace>",
+      "namespace of the gateway's proxy pods, the only ones allowed to reach a lab",
+      DEFAULT_LAB_PLATFORM.gatewayProxyNamespace,
+    )
+    .option(
+      "--home-storage-class <name>",
+      "StorageClass of the learners' home volumes",
+      DEFAULT_LAB_PLATFORM.homeStorageClassName,
+    )
+    .option(
+      "--model-cache-storage-class <name>",
+      "StorageClass of the shared model cache (every claim must reach the same directory)",
+      DEFAULT_LAB_PLATFORM.modelCacheStorageClassName,
+    )
+    .addHelpText(
+      "after",
+      "\nThe YAML holds each learner's token: keep it private. Render again with --keep-tokens-from to keep\nthe tokens learners already have.\n\nExample:\n  labkit render workshop/cohort.example.yaml -o labs.yaml && kubectl apply -f labs.yaml",
+    )
+    .action(
+      (
+        file: string,
+        options: {
+          output?: string;
+          keepTokensFrom?: string;
+          gateway: string;
+          gatewayListener?: string;
+          gatewayProxyNamespace: string;
+          homeStorageClass: string;
+          modelCacheStorageClass: string;
+        },
+      ) => {
+        const cohort = loadCohort(file);
+        const [gatewayNamespace, gatewayName, ...extra] = options.gateway.split("/");
+        if (!gatewayName || extra.length > 0) {
+          throw new BadInputError(
+            `--gateway must be \`namespace/name\`, e.g. \`labkit-gateway/labkit\`; got \`${options.gateway}\``,
+          );
+        }
+        const platform: LabPlatform = {
+          ...DEFAULT_LAB_PLATFORM,
+          gateway: { name: gatewayName, namespace: gatewayNamespace, sectionName: options.gatewayListener },
+          gatewayProxyNamespace: options.gatewayProxyNamespace,
+          homeStorageClassName: options.homeStorageClass,
+          modelCacheStorageClassName: options.modelCacheStorageClass,
+        };
+        let kept = new Map<string, string>();
+        if (options.keepTokensFrom) {
+          let text: string;
+          try {
+            text = readFileSync(options.keepTokensFrom, "utf8");
+          } catch (error) {
+            throw new BadInputError(
+              `cannot read ${options.keepTokensFrom} (${(error as NodeJS.ErrnoException).code}): pass the YAML of an earlier \`labkit render\``,
+            );
+          }
+          kept = tokensFromRender(text, options.keepTokensFrom);
+        }
+        const tokens = new Map(cohort.learners.map((l) => [l.id, kept.get(l.id) ?? generateToken()]));
+        const objects = renderCohort(cohort, { platform, tokens });
+        const yaml = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+        const keptCount = cohort.learners.filter((l) => kept.has(l.id)).length;
+        const summary = `${objects.length} objects for ${cohort.learners.length} learners (${keptCount} tokens kept, ${cohort.learners.length - keptCount} generated)`;
+        if (options.output) {
+          writeFileSync(options.output, yaml, { mode: 0o600 });
+          process.stderr.write(
+            `wrote ${summary} to ${options.output}; it holds every learner's token: keep it private\n`,
+          );
+        } else {
+          process.stdout.write(yaml);
+          process.stderr.write(`rendered ${summary}; the YAML holds every learner's token: keep it private\n`);
+        }
+      },
+    );
+}
