@@ -57,7 +57,9 @@ describe("labkit scale decisions", () => {
   });
 
   it("builds the UpdateNodegroupConfig request for a node group", () => {
-    const [scaling] = planPoolScaling(cohort, { kind: "zero" }, "l40s") as ReturnType<typeof planPoolScaling> &
+    const plan = planPoolScaling(cohort, { kind: "zero" }, "l40s");
+    if ("error" in plan) throw new Error(plan.error);
+    const [scaling] = plan;
       unknown[];
     expect(updateNodegroupConfigInput("labkit-ft-dec26", "gpu-l40s-1a2b", scaling)).toEqual({
       clusterName: "labkit-ft-dec26",
