@@ -60,7 +60,6 @@ describe("labkit scale decisions", () => {
     const plan = planPoolScaling(cohort, { kind: "zero" }, "l40s");
     if ("error" in plan) throw new Error(plan.error);
     const [scaling] = plan;
-      unknown[];
     expect(updateNodegroupConfigInput("labkit-ft-dec26", "gpu-l40s-1a2b", scaling)).toEqual({
       clusterName: "labkit-ft-dec26",
       nodegroupName: "gpu-l40s-1a2b",
