@@ -1,0 +1,204 @@
+"""The lab-controller's HTTP API, as a learner uses it from a notebook."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tarfile
+import time
+from pathlib import Path
+
+import requests
+
+FINAL_STATES = ("succeeded", "failed", "cancelled")
+
+
+class LabkitError(RuntimeError):
+    """The controller refused a request or a run did not succeed; `status` is the HTTP status (0 for none)."""
+
+    def __init__(self, message: str, status: int = 0, body: dict | None = None):
+        self.status = status
+        self.body = body or {}
+        super().__init__(message)
+
+
+def _error_message(response: requests.Response) -> tuple[str, dict]:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{response.status_code} {response.reason}: {response.text[:500]}", {}
+    if not isinstance(body, dict):
+        return f"{response.status_code} {response.reason}", {}
+    text = body.get("reason") or body.get("message") or body.get("error") or response.reason
+    suggestion = body.get("suggestion") or body.get("suggestions")
+    if suggestion:
+        text += f"\nA config that fits: {json.dumps(suggestion, indent=2)}"
+    return text, body
+
+
+class LabkitClient:
+    """Talks to the lab-controller with the learner's token; every method returns plain JSON data."""
+
+    def __init__(self, api_url: str, token: str, session: requests.Session | None = None, timeout_seconds: float = 30.0):
+        self.api_url = api_url.rstrip("/")
+        self.token = token
+        self.session = session or requests.Session()
+        self.timeout_seconds = timeout_seconds
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> LabkitClient:
+        """A client for LABKIT_API_URL with LABKIT_TOKEN (both set in every lab)."""
+        env = dict(os.environ if env is None else env)
+        missing = [name for name in ("LABKIT_API_URL", "LABKIT_TOKEN") if not env.get(name)]
+        if missing:
+            raise LabkitError(f"{' and '.join(missing)} not set: labs set them; elsewhere export them or use LabkitClient(api_url, token)")
+        return cls(env["LABKIT_API_URL"], env["LABKIT_TOKEN"])
+
+    def _request(self, method: str, path: str, body: dict | None = None):
+        try:
+            response = self.session.request(
+                method,
+                f"{self.api_url}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout_seconds,
+            )
+        except requests.RequestException as error:
+            raise LabkitError(f"cannot reach the lab-controller at {self.api_url}: {error}") from error
+        if response.status_code >= 400:
+            message, data = _error_message(response)
+            raise LabkitError(message, response.status_code, data)
+        return response.json() if response.content else {}
+
+    @staticmethod
+    def _spec(exercise: str | None, overrides: dict) -> dict:
+        spec = {key: value for key, value in overrides.items() if value is not None}
+        if exercise is not None:
+            spec["exercise"] = exercise
+        return spec
+
+    def estimate(self, exercise: str | None = None, **overrides) -> dict:
+        """Predicted peak VRAM of a run (totalMiB, breakdown, whether it fits your quota, configs that would)."""
+        return self._request("POST", "/v1/estimate", {"spec": self._spec(exercise, overrides)})
+
+    def submit(self, exercise: str, dataset: str | os.PathLike | None = None, **overrides) -> dict:
+        """Start a run of an exercise, optionally on a local JSONL file (checked first); return the run (state queued/starting)."""
+        spec = self._spec(exercise, overrides)
+        body: dict = {"spec": spec}
+        if dataset is not None:
+            from labkit_runner.dataset import load_conversations
+
+            path = Path(dataset)
+            load_conversations(path)  # the same checks the runner makes, before anything is uploaded
+            spec["dataset"] = {**spec.get("dataset", {}), "source": "upload", "name": path.name}
+            body["dataset"] = {"name": path.name, "contentBase64": base64.b64encode(path.read_bytes()).decode("ascii")}
+        return self._request("POST", "/v1/runs", body)
+
+    def runs(self) -> list[dict]:
+        """Your runs, newest first."""
+        data = self._request("GET", "/v1/runs")
+        return data["runs"] if isinstance(data, dict) and "runs" in data else data
+
+    def run(self, run_id: str) -> dict:
+        """One run as the controller sees it now."""
+        return self._request("GET", f"/v1/runs/{run_id}")
+
+    def cancel(self, run_id: str) -> dict:
+        """Cancel a queued or running run."""
+        return self._request("DELETE", f"/v1/runs/{run_id}")
+
+    def loss(self, run_id: str) -> list[dict]:
+        """The training loss so far: [{step, loss, learningRate}], in step order."""
+        data = self._request("GET", f"/v1/runs/{run_id}/loss")
+        if isinstance(data, dict):
+            data = data.get("points", data.get("lossSeries", []))
+        return sorted(data, key=lambda point: point["step"])
+
+    def wait(self, run_id: str, poll_seconds: float = 5.0, timeout_seconds: float | None = None, progress: bool = True) -> dict:
+        """Poll a run until it ends, with a progress bar of its training steps; return the final run."""
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=None, unit="step", desc=run_id, disable=not progress)
+        deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
+        try:
+            while True:
+                run = self.run(run_id)
+                total = run.get("totalSteps")
+                if total and bar.total != total:
+                    bar.total = total
+                if run.get("step") is not None and run["step"] > bar.n:
+                    bar.update(run["step"] - bar.n)
+                status = run["state"] if run["state"] != "queued" else f"queued #{run.get('queuePosition', '?')}"
+                postfix = {"state": status}
+                if run.get("phase"):
+                    postfix["phase"] = run["phase"]
+                if run.get("lastLoss") is not None:
+                    postfix["loss"] = f"{run['lastLoss']:.4f}"
+                bar.set_postfix(postfix, refresh=True)
+                if run["state"] in FINAL_STATES:
+                    return run
+                if deadline is not None and time.monotonic() > deadline:
+                    raise LabkitError(f"run {run_id} is still {run['state']} after {timeout_seconds:g} s; wait() again or cancel() it")
+                time.sleep(poll_seconds)
+        finally:
+            bar.close()
+
+    def artifacts(self, run_id: str) -> dict[str, str]:
+        """Download links of the run's files by name (adapter.tar.gz, results.json); they expire after an hour."""
+        data = self._request("GET", f"/v1/runs/{run_id}/artifacts")
+        links = data.get("artifacts", data) if isinstance(data, dict) else data
+        if isinstance(links, dict):
+            return dict(links)
+        return {link["name"]: link["url"] for link in links}
+
+    def _download(self, url: str, destination: Path) -> Path:
+        # Presigned S3 URLs carry their own signature: no bearer token for them.
+        with self.session.get(url, stream=True, timeout=self.timeout_seconds) as response:
+            if response.status_code >= 400:
+                raise LabkitError(f"download failed ({response.status_code}): the link may have expired; ask again", response.status_code)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with destination.open("wb") as out:
+                for chunk in response.iter_content(1 << 20):
+                    out.write(chunk)
+        return destination
+
+    def results(self, run_id: str) -> dict:
+        """The run's results.json: metrics before and after, loss series, samples, peak VRAM, adapter."""
+        links = self.artifacts(run_id)
+        if "results.json" not in links:
+            raise LabkitError(f"run {run_id} has no results.json yet: wait() for it to finish")
+        response = self.session.get(links["results.json"], timeout=self.timeout_seconds)
+        if response.status_code >= 400:
+            raise LabkitError(f"results.json download failed ({response.status_code})", response.status_code)
+        return response.json()
+
+    def download_adapter(self, run_id: str, directory: str | os.PathLike | None = None) -> Path:
+        """Download, verify (sha256 from results.json) and unpack the run's adapter; return its folder."""
+        links = self.artifacts(run_id)
+        if "adapter.tar.gz" not in links:
+            raise LabkitError(f"run {run_id} has no adapter: only succeeded runs produce one")
+        target = Path(directory or Path("adapters") / run_id)
+        archive = self._download(links["adapter.tar.gz"], target.parent / f"{target.name}.tar.gz")
+        expected = self.results(run_id).get("adapter", {}).get("sha256")
+        actual = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if expected and actual != expected:
+            raise LabkitError(f"the adapter download is damaged: sha256 {actual}, results.json says {expected}; download again")
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+        return target
+
+    def plot_loss(self, run_id: str, ax=None):
+        """Plot the run's training loss against the step; return the matplotlib Axes."""
+        from .plotting import plot_loss_series
+
+        return plot_loss_series(self.loss(run_id), title=f"run {run_id}", ax=ax)
+
+    def load_adapter(self, run_id: str, base_model: str | None = None, model_path: str | None = None):
+        """Download the run's adapter and load it on its base model with PEFT; return (model, tokenizer)."""
+        from .adapters import load_adapter
+
+        run = self.run(run_id)
+        return load_adapter(self.download_adapter(run_id), base_model=model_path or base_model or run["spec"]["baseModel"])
