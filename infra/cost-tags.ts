@@ -4,6 +4,9 @@
  */
 import type { Cohort } from "../schema/cohort";
 
+/** The tag AWS Budgets and Cost Explorer filter a cohort's spend by. */
+export const COST_ALLOCATION_TAG = "labkit:cohort";
+
 /** Tags on every AWS resource of a cohort (`labkit:cohort`, `labkit:managed-by`, `labkit:region`). */
 export function cohortTags(cohort: Pick<Cohort, "name" | "cloud">): Record<string, string> {
   return {

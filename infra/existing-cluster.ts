@@ -5,7 +5,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_NAMESPACE } from "../charts/names";
 import type { Cohort } from "../schema/cohort";
+import { GATEWAY_NAME } from "./platform/gateway";
 
 type Existing = NonNullable<Cohort["cloud"]["cluster"]["existing"]>;
 
@@ -26,6 +28,14 @@ export function checkExistingClusterSettings(
   throw new Error(
     `cloud.cluster.existing.kubeconfigContext \`${context}\` does not name an EKS cluster ARN, so labkit cannot tell which cluster the Pod Identity associations belong to: run \`pulumi config set labkit:clusterName <EKS cluster name>\``,
   );
+}
+
+/** `http://<load balancer>` of the labkit gateway a platform stack created in the cluster (read, not created). */
+export function existingLoadBalancerBaseUrl(name: string, provider: k8s.Provider): pulumi.Output<string> {
+  const service = k8s.core.v1.Service.get(`${name}-gateway-lb`, `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}-lb`, {
+    provider,
+  });
+  return service.status.loadBalancer.ingress.apply((ingress) => `http://${ingress?.[0]?.hostname ?? ""}`);
 }
 
 /** What the cohort half needs from an existing cluster. */

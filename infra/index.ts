@@ -27,3 +27,5 @@ export const artifactsOnDestroy = outputs.artifactsOnDestroy;
 export const gpuNodeGroups = outputs.gpuNodeGroups;
 export const modelCacheFileSystemId = outputs.modelCacheFileSystemId;
 export const gateway = outputs.gateway;
+export const learnerUrls = outputs.learnerUrls;
+export const learnerTokens = outputs.learnerTokens;

@@ -8,7 +8,7 @@ import { DASHBOARD_PATH, GATEWAY_NAMESPACE } from "../charts/names";
 import type { Cohort } from "../schema/cohort";
 import { CohortApps } from "./cohort";
 import { cohortTags } from "./cost-tags";
-import { connectExistingCluster } from "./existing-cluster";
+import { connectExistingCluster, existingLoadBalancerBaseUrl } from "./existing-cluster";
 import { GATEWAY_NAME } from "./platform/gateway";
 import { Identity } from "./platform/identity";
 import { Platform } from "./platform/platform";
@@ -44,6 +44,10 @@ export interface LabkitOutputs {
   readonly modelCacheFileSystemId?: pulumi.Output<string | undefined>;
   /** EKS managed node group name of each GPU pool, by pool name (new clusters). */
   readonly gpuNodeGroups?: pulumi.Output<Record<string, string>>;
+  /** Each learner's JupyterLab URL, by learner id. */
+  readonly learnerUrls?: pulumi.Output<Record<string, string>>;
+  /** Each learner's lab token, by learner id (secret). */
+  readonly learnerTokens?: pulumi.Output<Record<string, string>>;
   /** The Gateway learners' routes attach to, `<namespace>/<name>`. */
   readonly gateway: string;
 }
@@ -59,21 +63,22 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
 
   if (cohort.cloud.cluster.create) {
     const platform = new Platform(name, { cohort, tags }, { providers });
+    const baseUrl = platform.gateway.baseUrl;
     const cohortApps = new CohortApps(
       name,
       {
         cohort,
+        provider: platform.cluster.kubernetesProvider,
+        baseUrl,
         huggingFaceToken: settings.huggingFaceToken,
-        storageClasses: platform.storage.storageClasses,
         gateway: platform.gateway.gatewayRef,
       },
       {
-        providers: [platform.cluster.kubernetesProvider],
-        // Claims (lab homes, the controller's volume) go before the StorageClasses and CSI drivers on destroy.
+        // Claims (lab homes, the model cache, the controller's volume) go before the StorageClasses
+        // and CSI drivers on destroy; routes before the Gateway.
         dependsOn: [platform.gateway, platform.gpuStack, ...platform.storage.storageClasses],
       },
     );
-    const baseUrl = platform.gateway.baseUrl;
     return {
       clusterName: platform.cluster.clusterName,
       kubeconfig: platform.cluster.kubeconfig,
@@ -88,6 +93,8 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
         Object.fromEntries(Object.entries(platform.gpuNodeGroups).map(([pool, group]) => [pool, group.nodeGroupName])),
       ),
       gateway: `${cohortApps.gateway.namespace}/${cohortApps.gateway.name}`,
+      learnerUrls: cohortApps.learnerUrls,
+      learnerTokens: pulumi.secret(cohortApps.learnerTokens),
     };
   }
 
@@ -108,14 +115,15 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
     },
     { providers },
   );
-  const cohortApps = new CohortApps(
-    name,
-    { cohort, huggingFaceToken: settings.huggingFaceToken, storageClasses: [], gateway: undefined },
-    { providers: [existing.provider] },
-  );
   const baseUrl = cohort.domain
     ? pulumi.output(`https://${cohort.domain.name}`)
-    : (existing.baseUrl ?? cohortApps.loadBalancerBaseUrl());
+    : (existing.baseUrl ?? existingLoadBalancerBaseUrl(name, existing.provider));
+  const cohortApps = new CohortApps(name, {
+    cohort,
+    provider: existing.provider,
+    baseUrl,
+    huggingFaceToken: settings.huggingFaceToken,
+  });
   return {
     clusterName: existing.clusterName,
     kubeconfig: existing.kubeconfig,
@@ -127,5 +135,7 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
     region: cohort.cloud.region,
     modelCacheFileSystemId: existing.modelCacheFileSystemId,
     gateway: `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`,
+    learnerUrls: cohortApps.learnerUrls,
+    learnerTokens: pulumi.secret(cohortApps.learnerTokens),
   };
 }

@@ -30,7 +30,11 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
     case "aws:s3/bucket:Bucket":
       return { bucket: name, arn: `arn:aws:s3:::${name}` };
     case "aws:eks/nodeGroup:NodeGroup":
-      return { nodeGroupName: name, arn: `arn:aws:eks:region:${ACCOUNT}:nodegroup/${name}` };
+      return {
+        nodeGroupName: name,
+        arn: `arn:aws:eks:region:${ACCOUNT}:nodegroup/${name}`,
+        resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }],
+      };
     case "aws:acm/certificate:Certificate":
       return {
         arn: `arn:aws:acm:region:${ACCOUNT}:certificate/${name}`,

@@ -8,6 +8,7 @@ import { createsSection } from "./sections/creates";
 import { exercisesSection } from "./sections/exercises";
 import { gpuPoolsSection } from "./sections/gpu-pools";
 import { learnersSection } from "./sections/learners";
+import { resourcesSection } from "./sections/resources";
 import { roundSection } from "./sections/round";
 
 /** The sections of the report, in the order they print. */
@@ -18,6 +19,7 @@ export const PLAN_SECTIONS: readonly PlanSection<never>[] = [
   roundSection,
   costSection,
   createsSection,
+  resourcesSection,
 ] as unknown as PlanSection<never>[];
 
 export interface PlanReport {

@@ -1,42 +1,87 @@
 /**
  * The cohort's Kubernetes half, deployed into whichever cluster the platform provides: the
- * lab-controller and one lab per learner, routed through the cohort's Gateway. The Kubernetes
- * provider comes in through `providers` (the new cluster's, or an existing cluster's).
+ * `labkit-system` namespace, the route of the dashboard and API to the lab-controller, and one lab
+ * per learner (infra/cohort/labs.ts) attached to the cohort's Gateway.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY_NAMESPACE } from "../../charts/names";
+import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
+import { API_PATH, CONTROLLER_SERVICE, commonLabels, DASHBOARD_PATH, SYSTEM_NAMESPACE } from "../../charts/names";
 import type { Cohort } from "../../schema/cohort";
-import { COHORT_GATEWAY, GATEWAY_NAME, type GatewayRef } from "../platform/gateway";
+import { COHORT_GATEWAY, type GatewayRef, httpRouteManifest } from "../platform/gateway";
+import { GP3_STORAGE_CLASS, MODEL_CACHE_STORAGE_CLASS } from "../platform/storage";
+import { Labs } from "./labs";
 
 export interface CohortAppsArgs {
   readonly cohort: Cohort;
+  /** Kubernetes provider of the cohort's cluster. */
+  readonly provider: k8s.Provider;
+  /** Base URL of the cohort, without a trailing slash, e.g. `https://labs.example.org`. */
+  readonly baseUrl: pulumi.Input<string>;
   /** Hugging Face token for gated models (secret). */
   readonly huggingFaceToken?: pulumi.Input<string>;
-  /** StorageClasses the cohort's claims use: claims depend on them, so they are deleted first on destroy. */
-  readonly storageClasses: readonly pulumi.Resource[];
   /** The Gateway routes attach to. Default: the labkit Gateway in `labkit-gateway`. */
   readonly gateway?: GatewayRef;
+}
+
+/** The facts the labs need about the platform (pure). */
+export function labPlatformFor(gateway: GatewayRef): LabPlatform {
+  return {
+    ...DEFAULT_LAB_PLATFORM,
+    gateway: { name: gateway.name, namespace: gateway.namespace },
+    // Envoy Gateway runs the proxies next to its controller, in the gateway's namespace.
+    gatewayProxyNamespace: gateway.namespace,
+    homeStorageClassName: GP3_STORAGE_CLASS,
+    modelCacheStorageClassName: MODEL_CACHE_STORAGE_CLASS,
+  };
 }
 
 /** The cohort half component. */
 export class CohortApps extends pulumi.ComponentResource {
   /** The Gateway the cohort's routes attach to. */
   public readonly gateway: GatewayRef;
+  /** Each learner's JupyterLab URL, by learner id. */
+  public readonly learnerUrls: pulumi.Output<Record<string, string>>;
+  /** Each learner's token, by learner id (secret). */
+  public readonly learnerTokens: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: CohortAppsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labkit:cohort:CohortApps", name, {}, opts);
     this.gateway = args.gateway ?? COHORT_GATEWAY;
-    this.registerOutputs({});
-  }
-
-  /** `http://<load balancer>` of a cluster whose platform stack created the labkit gateway (read, not created). */
-  loadBalancerBaseUrl(): pulumi.Output<string> {
-    const service = k8s.core.v1.Service.get(
-      `${this.gateway.name}-lb-lookup`,
-      `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}-lb`,
+    const inCluster = { parent: this, provider: args.provider };
+    const labels = commonLabels(args.cohort.name, "system");
+    const systemNamespace = new k8s.core.v1.Namespace(
+      `${name}-system-ns`,
+      { metadata: { name: SYSTEM_NAMESPACE, labels } },
+      inCluster,
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-controller-route`,
+      httpRouteManifest({
+        name: CONTROLLER_SERVICE.name,
+        namespace: SYSTEM_NAMESPACE,
+        pathPrefixes: [DASHBOARD_PATH, API_PATH],
+        service: CONTROLLER_SERVICE,
+        hostname: args.cohort.domain?.name,
+        labels,
+        gateway: this.gateway,
+      }),
+      { ...inCluster, dependsOn: [systemNamespace] },
+    );
+    const labs = new Labs(
+      name,
+      {
+        cohort: args.cohort,
+        provider: args.provider,
+        baseUrl: args.baseUrl,
+        platform: labPlatformFor(this.gateway),
+        huggingFaceToken: args.huggingFaceToken,
+        dependsOn: [systemNamespace],
+      },
       { parent: this },
     );
-    return service.status.loadBalancer.ingress.apply((ingress) => `http://${ingress?.[0]?.hostname ?? ""}`);
+    this.learnerUrls = labs.learnerUrls;
+    this.learnerTokens = labs.learnerTokens;
+    this.registerOutputs({ learnerUrls: this.learnerUrls });
   }
 }

@@ -8,10 +8,12 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { systemNodeCount } from "../../catalog/cohort-cost";
 import type { Cohort } from "../../schema/cohort";
-import { clusterNameOf } from "../cost-tags";
+import { COST_ALLOCATION_TAG, clusterNameOf } from "../cost-tags";
+import { CohortBudget } from "./budget";
 import { Cluster } from "./cluster";
 import { createCertificate, createHostRecord } from "./domain";
 import { Gateway } from "./gateway";
+import { GpuSchedule, managedNodeGroupAsgName } from "./gpu-schedule";
 import { GpuStack } from "./gpu-stack";
 import { Identity } from "./identity";
 import { Network, VPC_CIDR } from "./network";
@@ -123,6 +125,31 @@ export class Platform extends pulumi.ComponentResource {
       inCluster,
     );
     if (cohort.domain) createHostRecord(name, cohort.domain, this.gateway.loadBalancerHostname, this);
+    if (cohort.budget) {
+      new CohortBudget(
+        name,
+        {
+          cohortName: cohort.name,
+          budget: cohort.budget,
+          costAllocationTag: { key: COST_ALLOCATION_TAG, value: cohort.name },
+          tags,
+        },
+        child,
+      );
+    }
+    // GPU pools scale to zero outside the schedule's daily window (and after the cohort ends).
+    new GpuSchedule(
+      name,
+      {
+        schedule: cohort.schedule,
+        pools: cohort.gpuPools.map((pool) => ({
+          name: pool.name,
+          count: pool.count,
+          autoscalingGroupName: managedNodeGroupAsgName(this.nodeGroups.gpuNodeGroups[pool.name]),
+        })),
+      },
+      child,
+    );
     this.registerOutputs({ clusterName: this.cluster.clusterName });
   }
 

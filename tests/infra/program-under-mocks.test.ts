@@ -135,8 +135,11 @@ describe("the program for the example cohort", () => {
   });
 
   it("routes through one load balancer: a LoadBalancer Service with TLS on 443 for the cohort's domain", () => {
-    const services = ofType(resources, "kubernetes:core/v1:Service");
+    const services = ofType(resources, "kubernetes:core/v1:Service").filter(
+      (s) => (s.inputs.spec as { type?: string }).type === "LoadBalancer",
+    );
     expect(services).toHaveLength(1);
+    expect(services[0].name).toBe("ft-dec26-lb");
     const spec = services[0].inputs.spec as { type: string; ports: Array<{ port: number }> };
     expect(spec.type).toBe("LoadBalancer");
     expect(spec.ports.map((p) => p.port)).toEqual([443]);
@@ -159,7 +162,7 @@ describe("the program for the example cohort", () => {
 
 describe("teardown order (pulumi destroy deletes a resource before what it depends on)", () => {
   it("deletes the load balancer Service before the cluster, and the cluster before the VPC", () => {
-    const service = one(resources, "kubernetes:core/v1:Service");
+    const service = one(resources, "kubernetes:core/v1:Service", "ft-dec26-lb");
     const cluster = one(resources, "eks:index:Cluster");
     const vpc = one(resources, "awsx:ec2:Vpc");
     expect(dependsTransitively(resources, service, cluster)).toBe(true);
@@ -181,6 +184,23 @@ describe("teardown order (pulumi destroy deletes a resource before what it depen
     const cohortApps = one(resources, "labkit:cohort:CohortApps");
     const gp3 = one(resources, "kubernetes:storage.k8s.io/v1:StorageClass", "-gp3");
     expect(dependsTransitively(resources, cohortApps, gp3)).toBe(true);
+  });
+
+  it("deletes every claim (lab homes, model cache) and every route before the StorageClasses, the Gateway and the cluster", () => {
+    const claims = ofType(resources, "kubernetes:core/v1:PersistentVolumeClaim");
+    expect(claims.length).toBeGreaterThanOrEqual(cohort.learners.length);
+    const gp3 = one(resources, "kubernetes:storage.k8s.io/v1:StorageClass", "-gp3");
+    const cache = one(resources, "kubernetes:storage.k8s.io/v1:StorageClass", "-model-cache");
+    const gateway = one(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    const cluster = one(resources, "eks:index:Cluster");
+    for (const claim of claims) {
+      expect(dependsTransitively(resources, claim, gp3)).toBe(true);
+      expect(dependsTransitively(resources, claim, cache)).toBe(true);
+      expect(dependsTransitively(resources, claim, cluster)).toBe(true);
+    }
+    for (const route of ofType(resources, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")) {
+      expect(dependsTransitively(resources, route, gateway)).toBe(true);
+    }
   });
 
   it("deletes EFS mount targets (their network interfaces) before the VPC's subnets", () => {
@@ -240,7 +260,9 @@ describe("cohort variants", () => {
 
   it("serves plain HTTP on port 80 without a domain", async () => {
     const list = await listResources({ ...cohort, domain: undefined });
-    const spec = one(list, "kubernetes:core/v1:Service").inputs.spec as { ports: Array<{ port: number }> };
+    const spec = one(list, "kubernetes:core/v1:Service", "ft-dec26-lb").inputs.spec as {
+      ports: Array<{ port: number }>;
+    };
     expect(spec.ports.map((p) => p.port)).toEqual([80]);
     expect(ofType(list, "aws:acm/certificate:Certificate")).toHaveLength(0);
   });
