@@ -8,6 +8,8 @@ import type { Cohort } from "../schema/cohort";
 import { imageRef } from "../schema/cohort";
 import { buildLab, type KubernetesObject } from "./lab/build-lab";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform, labOptionsFor } from "./lab/lab-options";
+import { RESTRICTED_POD_SECURITY_LABELS } from "./lab/namespace";
+import { commonLabels, SYSTEM_NAMESPACE } from "./names";
 import { imagePrePullDaemonSet } from "./warm-start/image-pre-pull";
 import { huggingFaceTokenSecret, modelCacheWarmUpJob } from "./warm-start/model-cache-warm-up";
 import { modelCacheWriterClaim } from "./warm-start/model-cache-writer-claim";
@@ -54,7 +56,16 @@ export function buildWarmStart(cohort: Cohort, platform: LabPlatform, huggingFac
 /** All objects of the cohort's labs: warm start first, then each learner's lab in roster order. */
 export function renderCohort(cohort: Cohort, options: RenderCohortOptions): KubernetesObject[] {
   const platform = options.platform ?? DEFAULT_LAB_PLATFORM;
-  const objects = buildWarmStart(cohort, platform, options.huggingFaceToken);
+  // The warm start lives in labkit-system; with Pulumi the controller's component creates it.
+  const systemNamespace = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: SYSTEM_NAMESPACE,
+      labels: { ...commonLabels(cohort.name, "system"), ...RESTRICTED_POD_SECURITY_LABELS },
+    },
+  };
+  const objects = [systemNamespace, ...buildWarmStart(cohort, platform, options.huggingFaceToken)];
   for (const learner of cohort.learners) {
     const token = options.tokens.get(learner.id);
     if (!token) throw new Error(`no token for learner \`${learner.id}\`: every learner of the roster needs one`);

@@ -136,7 +136,7 @@ export function registerRender(program: Command): void {
         }
         const tokens = new Map(cohort.learners.map((l) => [l.id, kept.get(l.id) ?? generateToken()]));
         const objects = renderCohort(cohort, { platform, tokens });
-        const yaml = objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+        const yaml = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
         const keptCount = cohort.learners.filter((l) => kept.has(l.id)).length;
         const summary = `${objects.length} objects for ${cohort.learners.length} learners (${keptCount} tokens kept, ${cohort.learners.length - keptCount} generated)`;
         if (options.output) {

@@ -72,8 +72,9 @@ const coreDns: Pod = {
 
 describe("lab manifests of the example cohort", () => {
   it("validates every rendered object against the Kubernetes and Gateway API schemas", () => {
-    // Warm start: HF token Secret, model-cache claim, warm-up Job, two pre-pull DaemonSets; then 11 objects per learner.
-    expect(objects.length).toBe(5 + cohort.learners.length * 11);
+    // labkit-system, then the warm start (HF token Secret, model-cache claim, warm-up Job, two
+    // pre-pull DaemonSets), then 11 objects per learner.
+    expect(objects.length).toBe(1 + 5 + cohort.learners.length * 11);
     for (const object of objects) validateObject(object);
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKSHOP_COPY_SCRIPT } from "../../charts/lab/workshop-content";
+import { runLabkit } from "../harness/run-cli";
 import { type RunningJupyter, startJupyterLab } from "./jupyter-server";
 
 const LEARNER = "ada";
@@ -75,5 +76,25 @@ describe("a real JupyterLab started with the lab chart's command line", () => {
     expect(listing.status).toBe(200);
     const body = (await listing.json()) as { content: Array<{ name: string; type: string }> };
     expect(body.content.map((c) => [c.name, c.type])).toEqual([["01-welcome.ipynb", "notebook"]]);
+  });
+
+  it("is what `labkit check` reports ready with the learner's token, and not ready with a stale one", async () => {
+    const outputs = (token: string) => {
+      const file = join(work, `outputs-${token.length}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          learnerUrls: { [LEARNER]: `${jupyter.baseUrl}/u/${LEARNER}/` },
+          learnerTokens: { [LEARNER]: token },
+        }),
+      );
+      return file;
+    };
+    const good = await runLabkit(["check", "--stack-outputs", outputs(TOKEN)]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain("1 of 1 labs ready.");
+    const stale = await runLabkit(["check", "--stack-outputs", outputs("stale")]);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain("JupyterLab refused the learner's token");
   });
 });

@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { validateObject } from "../charts/validate-object";
+import { runLabkit } from "../harness/run-cli";
+
+const dir = mkdtempSync(join(tmpdir(), "labkit-render-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function objectsOf(file: string) {
+  return parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS());
+}
+// biome-ignore lint/suspicious/noExplicitAny: objects parsed from YAML
+function tokenOf(objects: any[], learner: string): string {
+  return objects.find((o) => o.kind === "Secret" && o.metadata.namespace === `lab-${learner}`).stringData.token;
+}
+
+describe("labkit render", () => {
+  const first = join(dir, "labs.yaml");
+
+  // labkit-system, model-cache claim, warm-up Job, two pre-pull DaemonSets (no HF token given), 11 per learner.
+  it("writes every object of the example cohort as YAML that validates against the Kubernetes schemas, in a private file", async () => {
+    const result = await runLabkit(["render", "workshop/cohort.example.yaml", "-o", first]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("wrote 269 objects for 24 learners (0 tokens kept, 24 generated)");
+    expect(statSync(first).mode & 0o777).toBe(0o600);
+    const objects = objectsOf(first);
+    expect(objects).toHaveLength(269);
+    for (const object of objects) validateObject(object);
+    const tokens = new Set(
+      objects.filter((o) => o.kind === "Secret" && o.metadata.name === "lab-token").map((o) => o.stringData.token),
+    );
+    expect(tokens.size).toBe(24);
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9]{32}$/);
+  });
+
+  it("keeps the tokens of an earlier render with --keep-tokens-from, and applies the gateway flags", async () => {
+    const second = join(dir, "labs-2.yaml");
+    const result = await runLabkit([
+      "render",
+      "workshop/cohort.example.yaml",
+      "-o",
+      second,
+      "--keep-tokens-from",
+      first,
+      "--gateway",
+      "edge/shared",
+      "--gateway-proxy-namespace",
+      "envoy-gateway-system",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("(24 tokens kept, 0 generated)");
+    const before = objectsOf(first);
+    const after = objectsOf(second);
+    const learner = after
+      .find((o) => o.kind === "Namespace" && o.metadata.name.startsWith("lab-"))
+      .metadata.name.slice(4);
+    expect(tokenOf(after, learner)).toBe(tokenOf(before, learner));
+    const route = after.find((o) => o.kind === "HTTPRoute");
+    expect(route.spec.parentRefs[0]).toMatchObject({ name: "shared", namespace: "edge" });
+    const policy = after.find((o) => o.kind === "NetworkPolicy");
+    expect(policy.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({
+      "kubernetes.io/metadata.name": "envoy-gateway-system",
+    });
+  });
+
+  it("refuses a malformed --gateway and a bad cohort with exit 2", async () => {
+    const gateway = await runLabkit(["render", "workshop/cohort.example.yaml", "--gateway", "just-a-name"]);
+    expect(gateway.code).toBe(2);
+    expect(gateway.stderr).toContain("--gateway must be `namespace/name`");
+    const cohort = await runLabkit(["render", "tests/fixtures/cohorts/bad-vram-quota.yaml"]);
+    expect(cohort.code).toBe(2);
+    expect(cohort.stdout).toBe("");
+  });
+});
