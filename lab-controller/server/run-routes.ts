@@ -1,0 +1,288 @@
+/**
+ * The run endpoints: login/me, estimate, submit, list, read, cancel, events (SSE and the
+ * runner's POST), loss history and artifact links. A learner sees only their own runs (another
+ * learner's run answers 404, so ids cannot be probed); an instructor sees every run; a runner
+ * token may only post events for its own run.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { RunnerEventSchema } from "../../schema/run-result";
+import { describeIssues } from "../../schema/run-spec";
+import type { Run } from "../runs/run";
+import { clearedSessionCookie, sessionCookie } from "./authenticate";
+import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./create-controller-server";
+import { lastEventId, openSseStream } from "./sse-stream";
+
+const RUN_ID = /^[a-z0-9]{1,40}$/;
+
+const submitBody = {
+  type: "object",
+  properties: {
+    spec: { type: "object", description: "A partial RunSpec; missing fields come from the exercise's defaults." },
+    dataset: {
+      type: "object",
+      required: ["name", "contentBase64"],
+      properties: {
+        name: { type: "string", minLength: 1, maxLength: 200 },
+        contentBase64: { type: "string", description: "The JSONL file, base64-encoded." },
+      },
+    },
+    learnerId: { type: "string", description: "Instructors only: submit on behalf of this learner." },
+  },
+  additionalProperties: false,
+} as const;
+
+const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
+
+/** Register the run routes on `app`. */
+export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDeps): void {
+  const { lifecycle, store, tokens } = deps;
+
+  /** The run named in the path, if the caller may see it; otherwise answers 404 and returns undefined. */
+  const visibleRun = (request: FastifyRequest, reply: FastifyReply): Run | undefined => {
+    const { id } = request.params as { id: string };
+    const p = requirePerson(request, reply);
+    if (!p) return undefined;
+    const run = RUN_ID.test(id) ? lifecycle.runView(id) : undefined;
+    if (!run || (p.role === "learner" && run.learnerId !== p.id)) {
+      reply
+        .code(404)
+        .send({ error: `run \`${id}\` not found among ${p.role === "learner" ? "your runs" : "the cohort's runs"}` });
+      return undefined;
+    }
+    return run;
+  };
+
+  app.post(
+    "/v1/login",
+    {
+      config: { public: true },
+      schema: {
+        summary: "Exchange a token for an HttpOnly session cookie (for the dashboard).",
+        tags: ["auth"],
+        body: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 512 } } },
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.body as { token: string };
+      const person = tokens.lookup(token);
+      if (!person || person.role === "runner") return reply.code(401).send({ error: "unknown token" });
+      const secure = request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
+      reply.header("set-cookie", sessionCookie(token, secure));
+      return { role: person.role, id: person.id, name: person.name };
+    },
+  );
+
+  app.post(
+    "/v1/logout",
+    { config: { public: true }, schema: { summary: "Clear the session cookie.", tags: ["auth"] } },
+    async (request, reply) => {
+      const secure = request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
+      reply.header("set-cookie", clearedSessionCookie(secure));
+      return { ok: true };
+    },
+  );
+
+  app.get("/v1/me", { schema: { summary: "Who the token belongs to.", tags: ["auth"] } }, async (request, reply) => {
+    const p = requirePerson(request, reply);
+    if (!p) return reply;
+    return { role: p.role, id: p.id, name: p.name };
+  });
+
+  /** The learner a submission is for: the caller, or (instructors) `learnerId`. */
+  const submitter = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+    const p = requirePerson(request, reply);
+    if (!p) return undefined;
+    const asked = (request.body as { learnerId?: string } | undefined)?.learnerId;
+    if (p.role === "learner") {
+      if (asked !== undefined && asked !== p.id) {
+        reply.code(403).send({ error: "a learner can only submit runs for themselves: remove `learnerId`" });
+        return undefined;
+      }
+      return p.id;
+    }
+    if (!asked || !deps.cohort.learners.some((l) => l.id === asked)) {
+      reply
+        .code(400)
+        .send({ error: "instructors submit on behalf of a learner: set `learnerId` to a learner on the roster" });
+      return undefined;
+    }
+    return asked;
+  };
+
+  app.post(
+    "/v1/estimate",
+    {
+      bodyLimit: RUN_BODY_LIMIT_BYTES,
+      schema: {
+        summary: "Dry run: does this spec fit, with the VRAM breakdown and configs that would.",
+        tags: ["runs"],
+        body: submitBody,
+      },
+    },
+    async (request, reply) => {
+      const learnerId = submitter(request, reply);
+      if (!learnerId) return reply;
+      const body = request.body as { spec?: unknown; dataset?: { name: string; contentBase64: string } };
+      return lifecycle.estimate(learnerId, { spec: body.spec, dataset: body.dataset });
+    },
+  );
+
+  app.post(
+    "/v1/runs",
+    {
+      bodyLimit: RUN_BODY_LIMIT_BYTES,
+      schema: {
+        summary:
+          "Submit a run: validated, estimated, then admitted (201), queued (202) or refused (422) with the reason.",
+        tags: ["runs"],
+        body: submitBody,
+      },
+    },
+    async (request, reply) => {
+      const learnerId = submitter(request, reply);
+      if (!learnerId) return reply;
+      const body = request.body as { spec?: unknown; dataset?: { name: string; contentBase64: string } };
+      const result = await lifecycle.submit(learnerId, { spec: body.spec, dataset: body.dataset });
+      if (result.decision === "refused") {
+        return reply.code(422).send({
+          decision: "refused",
+          reason: result.reason,
+          estimate: result.fit.estimate,
+          quotaMiB: result.fit.quotaMiB,
+          suggestions: result.fit.suggestions,
+        });
+      }
+      return reply
+        .code(result.decision === "admitted" ? 201 : 202)
+        .header("location", `/v1/runs/${result.run.id}`)
+        .send({ decision: result.decision, reason: result.reason, run: result.run });
+    },
+  );
+
+  app.get(
+    "/v1/runs",
+    {
+      schema: {
+        summary: "Runs, newest first: a learner's own, or (instructors) everyone's, optionally `?learner=<id>`.",
+        tags: ["runs"],
+        querystring: { type: "object", properties: { learner: { type: "string" } } },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePerson(request, reply);
+      if (!p) return reply;
+      const learner = (request.query as { learner?: string }).learner;
+      const runs = p.role === "learner" ? lifecycle.listRuns(p.id) : lifecycle.listRuns(learner);
+      return { runs };
+    },
+  );
+
+  app.get(
+    "/v1/runs/:id",
+    { schema: { summary: "One run: state, queue position, ETA, metrics.", tags: ["runs"], params: idParams } },
+    async (request, reply) => visibleRun(request, reply) ?? reply,
+  );
+
+  app.delete(
+    "/v1/runs/:id",
+    { schema: { summary: "Cancel a run and delete its Job.", tags: ["runs"], params: idParams } },
+    async (request, reply) => {
+      const run = visibleRun(request, reply);
+      if (!run) return reply;
+      const p = request.principal as { id: string; role: string };
+      return (
+        (await lifecycle.cancel(run.id, p.role === "learner" ? "the learner" : `instructor ${p.id}`)) ??
+        reply.code(404).send()
+      );
+    },
+  );
+
+  app.get(
+    "/v1/runs/:id/events",
+    {
+      schema: {
+        summary: "Server-sent events of a run: progress, phase, memory, metrics, state. Honours Last-Event-ID.",
+        tags: ["runs"],
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const run = visibleRun(request, reply);
+      if (!run) return reply;
+      const stream = openSseStream(request, reply);
+      let sent = lastEventId(request);
+      const pending: Array<{ seq: number; type: string; data: unknown }> = [];
+      let replaying = true;
+      const off = lifecycle.bus.onRun(run.id, (event) => {
+        if (replaying) pending.push(event);
+        else if (event.seq > sent) {
+          sent = event.seq;
+          stream.send({ id: event.seq, event: event.type, data: event.data });
+        }
+      });
+      stream.onClose(off);
+      for (const event of [...store.eventsAfter(run.id, sent), ...pending]) {
+        if (event.seq <= sent) continue;
+        sent = event.seq;
+        stream.send({ id: event.seq, event: event.type, data: event.data });
+      }
+      replaying = false;
+    },
+  );
+
+  app.post(
+    "/v1/runs/:id/events",
+    {
+      bodyLimit: 64 * 1024,
+      schema: {
+        summary: "For the runner: post one event (RunnerEvent JSON) with the run's own token.",
+        tags: ["runner"],
+        params: idParams,
+        body: { type: "object" },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const p = request.principal;
+      if (p?.role !== "runner" || p.runId !== id) {
+        return reply.code(403).send({ error: "only the run's own runner token may post its events" });
+      }
+      const parsed = RunnerEventSchema.safeParse(request.body);
+      if (!parsed.success) {
+        return reply.code(400).send({ error: "not a valid runner event", problems: describeIssues(parsed.error) });
+      }
+      const stored = lifecycle.acceptRunnerEvent(id, parsed.data);
+      return reply.code(202).send({ accepted: stored !== undefined, ...(stored ? { seq: stored.seq } : {}) });
+    },
+  );
+
+  app.get(
+    "/v1/runs/:id/loss",
+    { schema: { summary: "Loss history of a run, for charts.", tags: ["runs"], params: idParams } },
+    async (request, reply) => {
+      const run = visibleRun(request, reply);
+      if (!run) return reply;
+      return { points: store.lossPoints(run.id) };
+    },
+  );
+
+  app.get(
+    "/v1/runs/:id/artifacts",
+    {
+      schema: {
+        summary: "Presigned download URLs of a run's artifacts (adapter, results.json).",
+        tags: ["runs"],
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const run = visibleRun(request, reply);
+      if (!run) return reply;
+      const artifacts = deps.lifecycle.artifactStore;
+      if (!artifacts) return reply.code(503).send({ error: "this controller has no artifact bucket configured" });
+      if (!run.artifactsUri) return { artifacts: [] };
+      const prefix = run.artifactsUri.replace(`s3://${artifacts.bucket}/`, "");
+      return { artifactsUri: run.artifactsUri, artifacts: await artifacts.links(prefix) };
+    },
+  );
+}
