@@ -1,0 +1,119 @@
+"""A small stand-in for the lab-controller's HTTP API, faithful to its contract for the
+endpoints the client uses (docs/api.md): bearer-token auth, estimate, runs, loss and
+presigned artifact links. Presigned downloads refuse a bearer token, as S3 does."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LIMIT_MIB = 16384
+
+
+def estimate_mib(spec: dict) -> int:
+    """A made-up but monotonic estimate: 3000 MiB plus 1500 MiB per micro-batch example."""
+    return 3000 + 1500 * spec.get("training", {}).get("microBatchSize", 4)
+
+
+class FakeController:
+    def __init__(self, token: str = "learner-token"):
+        self.token = token
+        self.requests: list[tuple[str, str, dict | None]] = []
+        self.runs: dict[str, dict] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, bytes] = {}
+        self.timeline: list[dict] = [
+            {"state": "queued", "queuePosition": 2},
+            {"state": "starting", "phase": "starting"},
+            {"state": "running", "phase": "training", "step": 1, "totalSteps": 3, "lastLoss": 2.5},
+            {"state": "running", "phase": "training", "step": 3, "totalSteps": 3, "lastLoss": 1.9},
+            {"state": "succeeded", "phase": "succeeded", "step": 3, "totalSteps": 3, "lastLoss": 1.9},
+        ]
+        self.loss_points = [{"step": 2, "loss": 2.1, "learningRate": 0.0002}, {"step": 1, "loss": 2.5, "learningRate": 0.0001}, {"step": 3, "loss": 1.9, "learningRate": 0.0001}]
+        controller = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _send(self, status: int, body) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream" if isinstance(body, bytes) else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _body(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                return json.loads(self.rfile.read(length)) if length else None
+
+            def _handle(self, method: str) -> None:
+                body = self._body() if method == "POST" else None
+                controller.requests.append((method, self.path, body))
+                if self.path.startswith("/s3/"):
+                    if self.headers.get("Authorization"):
+                        return self._send(400, {"error": "Only one auth mechanism allowed"})
+                    name = self.path[4:].split("?")[0]
+                    return self._send(200, controller.files[name]) if name in controller.files else self._send(404, {"error": "NoSuchKey"})
+                if self.headers.get("Authorization") != f"Bearer {controller.token}":
+                    return self._send(401, {"error": "unauthorized", "message": "missing or unknown token"})
+                path = self.path.split("?")[0]
+                if method == "POST" and path == "/v1/estimate":
+                    total = estimate_mib(body["spec"])
+                    return self._send(200, {"totalMiB": total, "breakdown": {"weights": 1200, "activations": total - 1200}, "limitMiB": LIMIT_MIB, "fits": total <= LIMIT_MIB, "suggestions": []})
+                if method == "POST" and path == "/v1/runs":
+                    spec = body["spec"]
+                    total = estimate_mib(spec)
+                    if total > LIMIT_MIB:
+                        return self._send(422, {"error": "refused", "reason": f"the run needs {total} MiB but your quota is {LIMIT_MIB} MiB", "suggestion": {"training": {"microBatchSize": 4, "gradientAccumulationSteps": 8}}})
+                    run_id = f"r{len(controller.runs) + 1:011d}"
+                    if "dataset" in body:
+                        controller.uploads[run_id] = base64.b64decode(body["dataset"]["contentBase64"])
+                    run = {"id": run_id, "learnerId": "ana", "exercise": spec["exercise"], "state": "queued", "queuePosition": 2, "spec": spec, "estimate": {"totalMiB": total, "breakdown": {}}, "createdAt": "2026-12-07T09:00:00Z", "attempts": 0, "_polls": 0}
+                    controller.runs[run_id] = run
+                    return self._send(201, _public(run))
+                if method == "GET" and path == "/v1/runs":
+                    return self._send(200, {"runs": [_public(r) for r in reversed(controller.runs.values())]})
+                match = re.fullmatch(r"/v1/runs/([a-z0-9]+)(/loss|/artifacts)?", path)
+                if not match or match.group(1) not in controller.runs:
+                    return self._send(404, {"error": "not found", "message": f"no run {path}"})
+                run = controller.runs[match.group(1)]
+                if method == "DELETE":
+                    run["state"] = "cancelled"
+                    return self._send(200, _public(run))
+                if match.group(2) == "/loss":
+                    return self._send(200, {"points": controller.loss_points})
+                if match.group(2) == "/artifacts":
+                    base = f"http://127.0.0.1:{controller.server.server_port}/s3/"
+                    return self._send(200, {"artifacts": [{"name": n, "sizeBytes": len(b), "url": f"{base}{n}?X-Amz-Signature=abc", "expiresAt": "2026-12-07T10:00:00Z"} for n, b in controller.files.items()]})
+                if run["state"] != "cancelled":
+                    step = controller.timeline[min(run["_polls"], len(controller.timeline) - 1)]
+                    run["_polls"] += 1
+                    run.pop("queuePosition", None)
+                    run.update(step)
+                return self._send(200, _public(run))
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def do_DELETE(self):
+                self._handle("DELETE")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _public(run: dict) -> dict:
+    return {k: v for k, v in run.items() if not k.startswith("_")}
