@@ -25,6 +25,7 @@ export const dashboardUrl = outputs.dashboardUrl;
 export const artifactBucket = outputs.artifactBucket;
 export const artifactsOnDestroy = outputs.artifactsOnDestroy;
 export const gpuNodeGroups = outputs.gpuNodeGroups;
+export const vpcId = outputs.vpcId;
 export const modelCacheFileSystemId = outputs.modelCacheFileSystemId;
 export const gateway = outputs.gateway;
 export const learnerUrls = outputs.learnerUrls;

@@ -40,6 +40,8 @@ export interface LabkitOutputs {
   readonly artifactsOnDestroy: string;
   /** AWS region. */
   readonly region: string;
+  /** The cohort's VPC (new clusters); `labkit destroy-check` lists the ENIs left in it. */
+  readonly vpcId?: pulumi.Output<string>;
   /** EFS file system of the model cache (new clusters). */
   readonly modelCacheFileSystemId?: pulumi.Output<string | undefined>;
   /** EKS managed node group name of each GPU pool, by pool name (new clusters). */
@@ -88,6 +90,7 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
       artifactBucket: platform.storage.bucketName,
       artifactsOnDestroy: cohort.artifacts.onDestroy,
       region: cohort.cloud.region,
+      vpcId: platform.network.vpcId,
       modelCacheFileSystemId: platform.storage.modelCacheFileSystemId,
       gpuNodeGroups: pulumi.all(
         Object.fromEntries(Object.entries(platform.gpuNodeGroups).map(([pool, group]) => [pool, group.nodeGroupName])),

@@ -64,7 +64,11 @@ export function eksTaintEffect(effect: "NoSchedule" | "NoExecute" | "PreferNoSch
   return { NoSchedule: "NO_SCHEDULE", NoExecute: "NO_EXECUTE", PreferNoSchedule: "PREFER_NO_SCHEDULE" }[effect];
 }
 
-/** Arguments of one GPU pool's managed node group (pure, unit-tested): NVIDIA AMI, GPU taint and label, fixed size. */
+/**
+ * Arguments of one GPU pool's managed node group (pure, unit-tested): NVIDIA AMI, GPU taint and
+ * label, `count` nodes while the cohort runs. The minimum is 0 so that scheduled scaling and
+ * `labkit scale` can take the pool to zero between sessions (EKS requires a maximum of at least 1).
+ */
 export function gpuNodeGroupArgs(pool: GpuPool, wiring: NodeGroupWiring): aws.eks.NodeGroupArgs {
   return {
     clusterName: wiring.clusterName,
@@ -73,7 +77,7 @@ export function gpuNodeGroupArgs(pool: GpuPool, wiring: NodeGroupWiring): aws.ek
     amiType: "AL2023_x86_64_NVIDIA",
     instanceTypes: [pool.instanceType],
     capacityType: pool.capacity === "spot" ? "SPOT" : "ON_DEMAND",
-    scalingConfig: { minSize: pool.count, maxSize: pool.count, desiredSize: pool.count },
+    scalingConfig: { minSize: 0, maxSize: pool.count, desiredSize: pool.count },
     launchTemplate: { id: wiring.launchTemplateId, version: "$Latest" },
     labels: {
       [GPU_NODE_LABEL.key]: GPU_NODE_LABEL.value,
@@ -184,6 +188,8 @@ export function createNodeGroups(name: string, args: NodeGroupsArgs, parent: pul
       {
         parent,
         dependsOn: attachments,
+        // Scheduled scaling and `labkit scale` move the desired size; a later `pulumi up` must not undo them.
+        ignoreChanges: ["scalingConfig.desiredSize"],
       },
     );
   }

@@ -158,7 +158,7 @@ describe("cluster", () => {
 });
 
 describe("node groups", () => {
-  it("gives a GPU pool's node group the NVIDIA AL2023 AMI, the GPU taint and label, and a fixed size", () => {
+  it("gives a GPU pool's node group the NVIDIA AL2023 AMI, the GPU taint and label, its count, and room to scale to zero", () => {
     const args = gpuNodeGroupArgs(pool({ count: 4 }), wiring);
     expect(args.amiType).toBe("AL2023_x86_64_NVIDIA");
     expect(args.taints).toEqual([{ key: GPU_NODE_TAINT.key, value: "true", effect: "NO_SCHEDULE" }]);
@@ -167,7 +167,7 @@ describe("node groups", () => {
       [GPU_SHARING_LABEL]: "hami",
       "labkit.dev/gpu-pool": "l40s",
     });
-    expect(args.scalingConfig).toEqual({ minSize: 4, maxSize: 4, desiredSize: 4 });
+    expect(args.scalingConfig).toEqual({ minSize: 0, maxSize: 4, desiredSize: 4 });
     expect(args.instanceTypes).toEqual(["g6e.xlarge"]);
   });
 

@@ -52,7 +52,7 @@ describe("the program for the example cohort", () => {
       instanceTypes: ["g6e.xlarge"],
       labels: { gpu: "on" },
       taints: [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }],
-      scalingConfig: { minSize: 8, maxSize: 8, desiredSize: 8 },
+      scalingConfig: { minSize: 0, maxSize: 8, desiredSize: 8 },
       clusterName: "labkit-ft-dec26",
     });
     const templates = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate");
