@@ -3,7 +3,6 @@
  * the real Pulumi program offline under Pulumi's mocks (infra/list-resources.ts), so the list
  * is the program's, not a description of it.
  */
-import { listResources } from "../../../infra/list-resources";
 import { renderTable } from "../../format/table";
 import { planSection } from "../plan-section";
 
@@ -11,6 +10,8 @@ export const resourcesSection = planSection({
   id: "resources",
   title: "Resources (the Pulumi program run offline under mocks)",
   build: async (cohort) => {
+    // Loaded here, not at the top: the Pulumi SDK takes seconds to import and only this section needs it.
+    const { listResources } = await import("../../../infra/list-resources");
     const resources = await listResources(cohort);
     const counts = new Map<string, { type: string; kind: string; count: number }>();
     for (const r of resources) {
