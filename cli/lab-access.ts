@@ -3,9 +3,8 @@
  * (`learnerUrls`, `learnerTokens`, `dashboardUrl`), either from a file holding the output of
  * `pulumi stack output --json --show-secrets`, or by running that command.
  */
-import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { BadInputError, CommandFailedError } from "./exit-codes";
+import { readStackOutputs } from "./stack-outputs";
 
 /** One learner's way in. */
 export interface LabAccess {
@@ -31,53 +30,14 @@ export interface AccessSource {
   readonly stack?: string;
 }
 
-/** Read the stack outputs as JSON text, from the file or from the Pulumi CLI. */
-async function readOutputsText(source: AccessSource): Promise<{ text: string; where: string }> {
-  if (source.stackOutputsFile) {
-    try {
-      return { text: await readFile(source.stackOutputsFile, "utf8"), where: source.stackOutputsFile };
-    } catch (error) {
-      throw new BadInputError(
-        `cannot read the stack outputs file ${source.stackOutputsFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); write it with \`pulumi stack output --json --show-secrets > FILE\``,
-      );
-    }
-  }
-  const args = ["stack", "output", "--json", "--show-secrets", ...(source.stack ? ["--stack", source.stack] : [])];
-  const where = `pulumi ${args.join(" ")}`;
-  return new Promise((resolve, reject) => {
-    execFile("pulumi", args, { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ text: stdout, where });
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        return reject(
-          new CommandFailedError(
-            "the Pulumi CLI is not installed (no `pulumi` on PATH): install it (https://www.pulumi.com/docs/install/), or pass --stack-outputs FILE with the output of `pulumi stack output --json --show-secrets` from a machine that has it",
-          ),
-        );
-      }
-      reject(new CommandFailedError(`\`${where}\` failed: ${(stderr || error.message).trim().split("\n")[0]}`));
-    });
-  });
-}
-
 function stringMap(value: unknown): Record<string, string> | undefined {
   if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => typeof v === "string");
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-/** Parse the outputs' JSON into each learner's access, in the order the stack lists them. */
-export function parseCohortAccess(text: string, where: string): CohortAccess {
-  let outputs: Record<string, unknown>;
-  try {
-    outputs = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new BadInputError(
-      `${where} is not JSON: expected the output of \`pulumi stack output --json --show-secrets\``,
-    );
-  }
-  if (!outputs || typeof outputs !== "object" || Array.isArray(outputs)) {
-    throw new BadInputError(`${where} is not a JSON object of stack outputs`);
-  }
+/** Each learner's access from the stack outputs, in the order the stack lists them. */
+export function parseCohortAccess(outputs: Readonly<Record<string, unknown>>, where: string): CohortAccess {
   const urls = stringMap(outputs.learnerUrls);
   if (!urls || Object.keys(urls).length === 0) {
     throw new BadInputError(
@@ -94,8 +54,13 @@ export function parseCohortAccess(text: string, where: string): CohortAccess {
 
 /** Read each learner's URL and token from the stack. */
 export async function readCohortAccess(source: AccessSource): Promise<CohortAccess> {
-  const { text, where } = await readOutputsText(source);
-  return parseCohortAccess(text, where);
+  const read = await readStackOutputs({ outputsFile: source.stackOutputsFile, stack: source.stack, showSecrets: true });
+  if (!read.found) {
+    throw new CommandFailedError(
+      `${read.reason}: install the Pulumi CLI (https://www.pulumi.com/docs/install/), or pass --stack-outputs FILE with the output of \`pulumi stack output --json --show-secrets\` from a machine that has it`,
+    );
+  }
+  return parseCohortAccess(read.outputs, source.stackOutputsFile ?? "the stack outputs");
 }
 
 /** The URL that logs a learner in and opens their lab: `<url>?token=<token>`. */

@@ -15,6 +15,8 @@ export interface StackOutputSource {
   readonly stack?: string;
   /** Folder of the Pulumi project; default: the current directory. */
   readonly cwd?: string;
+  /** Ask Pulumi for secret outputs in clear (`--show-secrets`), e.g. the learners' tokens. Default false. */
+  readonly showSecrets?: boolean;
 }
 
 /** The outputs, or why there are none (no Pulumi CLI, no stack): callers fall back to flags. */
@@ -33,7 +35,13 @@ export async function readStackOutputs(source: StackOutputSource): Promise<Stack
     }
     return { found: true, outputs: parseOutputs(text, source.outputsFile) };
   }
-  const args = ["stack", "output", "--json", ...(source.stack ? ["--stack", source.stack] : [])];
+  const args = [
+    "stack",
+    "output",
+    "--json",
+    ...(source.showSecrets ? ["--show-secrets"] : []),
+    ...(source.stack ? ["--stack", source.stack] : []),
+  ];
   return new Promise((resolve) => {
     execFile(
       "pulumi",
@@ -43,7 +51,7 @@ export async function readStackOutputs(source: StackOutputSource): Promise<Stack
         if (error) {
           const reason =
             (error as NodeJS.ErrnoException).code === "ENOENT"
-              ? "the Pulumi CLI is not installed"
+              ? "the Pulumi CLI is not installed (no `pulumi` on PATH)"
               : `\`pulumi ${args.join(" ")}\` failed: ${(stderr || error.message).trim().split("\n")[0]}`;
           resolve({ found: false, reason });
           return;
