@@ -20,8 +20,9 @@ def test_defaults_to_qwen_0_5b_with_4_bit_qlora():
 
 
 def test_its_run_spec_is_one_the_runner_accepts():
-    from labkit_runner.run_spec import parse_run_spec
     import json
+
+    from labkit_runner.run_spec import parse_run_spec
 
     spec = smoke_gpu.smoke_spec(smoke_gpu.parse_args(["--steps", "3", "--r", "8", "--seq", "256"]))
     assert parse_run_spec(json.dumps(spec))["lora"] == {"r": 8, "alpha": 16, "dropout": 0.05, "targetModules": "all-linear"}
