@@ -31,7 +31,7 @@ export type LossPoint = z.infer<typeof LossPointSchema>;
 
 export const AdapterSchema = z
   .object({
-    /** Where the adapter directory (safetensors + adapter_config.json) lives, e.g. `s3://bucket/prefix/`. */
+    /** The adapter archive (`adapter.tar.gz`: adapter_model.safetensors + adapter_config.json), e.g. `s3://bucket/cohorts/c/learners/l/runs/r/adapter.tar.gz`. */
     uri: z.string().min(1),
     /** sha256 of the adapter archive (`adapter.tar.gz`). */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -102,7 +102,8 @@ def test_loss_comes_back_in_step_order_and_plots(client):
     assert list(xs) == [1, 2, 3] and list(ys) == [2.5, 2.1, 1.9]
 
 
-def test_results_and_the_adapter_download_through_presigned_links_and_load_with_peft(client, controller, qlora_run, tiny_model_dir, tmp_path):
+def test_results_and_the_adapter_download_through_presigned_links_and_load_with_peft(client, controller, qlora_run, tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # load_adapter downloads into ./adapters/<run>
     controller.files = {name: (qlora_run["artifacts"] / name).read_bytes() for name in ("adapter.tar.gz", "results.json")}
     run = client.submit(exercise="qlora-challenge")
     results = client.results(run["id"])
