@@ -40,6 +40,12 @@ import { type FitSuggestion, suggestFit } from "../vram/suggest-fit";
 import { ACTIVE_STATES, FINAL_STATES, type Run, type RunEstimate, type RunState } from "./run";
 import { RunEventBus } from "./run-event-bus";
 
+/** Wait this long after a cluster change before reconciling, ms, so a burst makes one pass. */
+export const RECONCILE_DEBOUNCE_MS = 50;
+
+/** A Job this process created is trusted to exist for this long before a missing cache entry is checked with the API server, ms. */
+const JOB_CACHE_GRACE_MS = 30_000;
+
 /** A run is requeued at most this many times after its node was lost (so it runs at most twice). */
 export const MAX_ATTEMPTS = 2;
 
@@ -121,10 +127,16 @@ export class RunLifecycle {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private queueFacts = new Map<string, QueueFacts>();
+  /** GPUs seen at the last scheduling round (for queue ETAs). */
+  private gpuCount = 0;
   /** Serializes scheduling and reconciling, so two rounds never place on the same free memory. */
   private chain: Promise<unknown> = Promise.resolve();
   private reconcileTimer?: NodeJS.Timeout;
   private pendingReconcile = false;
+  /** Runs placed but whose Job is not created yet. */
+  private readonly placed: Run[] = [];
+  /** Runs whose Job this process created (or is creating), and when (ms), until the Job shows up in the cache. */
+  private readonly createdJobs = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly deps: RunLifecycleDeps) {
@@ -165,10 +177,12 @@ export class RunLifecycle {
   requestReconcile(): void {
     if (this.pendingReconcile || this.stopped) return;
     this.pendingReconcile = true;
-    setImmediate(() => {
+    // A burst of watch events (a busy class) makes one pass, not one per event.
+    const timer = setTimeout(() => {
       this.pendingReconcile = false;
       void this.reconcile();
-    });
+    }, RECONCILE_DEBOUNCE_MS);
+    timer.unref();
   }
 
   /** Resolve, estimate and check a spec without storing anything. */
@@ -195,8 +209,9 @@ export class RunLifecycle {
       upload = { key, bytes: checked.bytes };
     }
     const spec = this.resolveSpec(request.spec, dataset);
-    const fit = this.fitReport(learnerId, spec);
-    const learner = this.learnerStates().find((l) => l.learnerId === learnerId);
+    const active = this.store.activeRuns();
+    const fit = this.fitReport(learnerId, spec, active);
+    const learner = this.learnerStates(active).find((l) => l.learnerId === learnerId);
     const probe: QueuedRun = {
       runId: "new",
       learnerId,
@@ -204,7 +219,7 @@ export class RunLifecycle {
       submittedAt: this.now(),
       expectedMinutes: undefined,
     };
-    const refusal = refusalReason(probe, learner, this.gpuStates());
+    const refusal = refusalReason(probe, learner, this.gpuStates(active));
     if (refusal) return { decision: "refused", reason: refusal, fit };
     if (upload) await this.deps.artifacts?.put(upload.key, upload.bytes, "application/x-ndjson");
 
@@ -213,6 +228,7 @@ export class RunLifecycle {
     this.store.insertRun({ id, learnerId, spec, estimate: fit.estimate, state: "queued", createdAt });
     this.recordState(id, "queued");
     await this.serialized(() => this.scheduleLocked());
+    await this.createPlacedJobs();
     const run = this.runView(id);
     if (!run) throw new Error(`run ${id} vanished from the store`);
     if (run.state === "failed") return { decision: "refused", reason: run.reason ?? "refused", fit };
@@ -224,21 +240,24 @@ export class RunLifecycle {
     const before = this.store.getRun(runId);
     if (!before) return undefined;
     if (FINAL_STATES.has(before.state)) return this.runView(runId);
-    await this.serialized(async () => {
+    const cancelled = await this.serialized(async () => {
       const finishedAt = new Date(this.now()).toISOString();
       const run = this.store.updateRun(runId, { state: "cancelled", reason: `cancelled by ${by}`, finishedAt }, [
         "queued",
         "starting",
         "running",
       ]);
-      if (!run) return;
+      if (!run) return undefined;
       this.recordUsageOf(run, finishedAt);
       this.recordState(runId, "cancelled", run.reason);
-      if (before.state !== "queued") {
-        await this.cluster.deleteJob(learnerNamespace(run.learnerId), runJobName(runId));
-      }
       await this.scheduleLocked();
+      return run;
     });
+    // Outside the lock: the store already says cancelled, and reconcile deletes a Job this misses.
+    if (cancelled && before.state !== "queued") {
+      await this.cluster.deleteJob(learnerNamespace(cancelled.learnerId), runJobName(runId));
+    }
+    await this.createPlacedJobs();
     return this.runView(runId);
   }
 
@@ -280,9 +299,8 @@ export class RunLifecycle {
   }
 
   /** The GPUs with what runs on them (for `/v1/cohort`). */
-  gpuStates(): GpuState[] {
+  gpuStates(active: readonly Run[] = this.store.activeRuns()): GpuState[] {
     const devices = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools);
-    const active = this.store.listRuns({ states: [...ACTIVE_STATES] });
     return devices.map((device) => ({
       node: device.node,
       index: device.index,
@@ -301,9 +319,8 @@ export class RunLifecycle {
   }
 
   /** Every learner's quota and usage (GPU-minutes include running runs up to now). */
-  learnerStates(): LearnerState[] {
+  learnerStates(active: readonly Run[] = this.store.activeRuns()): LearnerState[] {
     const used = this.store.gpuMinutesByLearner();
-    const active = this.store.listRuns({ states: [...ACTIVE_STATES] });
     const q = this.cohort.quotas;
     return this.cohort.learners.map((learner) => {
       const mine = active.filter((r) => r.learnerId === learner.id);
@@ -324,23 +341,22 @@ export class RunLifecycle {
         runId: r.id,
         learnerId: r.learnerId,
         position: this.queueFacts.get(r.id)?.position ?? 0,
-        waitingSeconds: Math.max(
-          0,
-          Math.round((this.now() - Date.parse(this.store.queuedAt(r.id) ?? r.createdAt)) / 1000),
-        ),
+        waitingSeconds: Math.max(0, Math.round((this.now() - Date.parse(r.queuedAt)) / 1000)),
         reason: this.queueFacts.get(r.id)?.reason,
       }))
       .sort((a, b) => a.position - b.position);
   }
 
   /** Compare the store with the cluster and fix the difference; then schedule. Safe to call any time. */
-  reconcile(): Promise<void> {
-    return this.serialized(async () => {
+  async reconcile(): Promise<void> {
+    await this.serialized(async () => {
       if (!this.cluster.synced) return;
       await this.adoptUnknownJobs();
-      for (const run of this.store.listRuns({ states: [...ACTIVE_STATES] })) {
+      const jobs = new Map(this.cluster.runJobs().map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, j]));
+      for (const id of this.createdJobs.keys()) if (jobs.has(`${this.jobKeyOf(id)}`)) this.createdJobs.delete(id);
+      for (const run of this.store.activeRuns()) {
         try {
-          await this.reconcileRun(run);
+          await this.reconcileRun(run, jobs);
         } catch (error) {
           this.log(`reconcile of run ${run.id} failed: ${(error as Error).message}`);
         }
@@ -348,6 +364,7 @@ export class RunLifecycle {
       await this.deleteJobsOfFinishedRuns();
       await this.scheduleLocked();
     });
+    await this.createPlacedJobs();
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -363,14 +380,17 @@ export class RunLifecycle {
       return;
     }
     const expected = new Map(this.cohort.exercises.map((e) => [e.id, e.expectedMinutes]));
+    const active = this.store.activeRuns();
+    const gpus = this.gpuStates(active);
+    this.gpuCount = gpus.length;
     const round = scheduleRound({
-      gpus: this.gpuStates(),
-      learners: this.learnerStates(),
+      gpus,
+      learners: this.learnerStates(active),
       queue: queue.map((r) => ({
         runId: r.id,
         learnerId: r.learnerId,
         requestMiB: r.estimate.totalMiB,
-        submittedAt: Date.parse(this.store.queuedAt(r.id) ?? r.createdAt),
+        submittedAt: Date.parse(r.queuedAt),
         expectedMinutes: expected.get(r.exercise),
       })),
       now: this.now(),
@@ -384,12 +404,8 @@ export class RunLifecycle {
   }
 
   private async apply(decision: SchedulingDecision): Promise<void> {
-    if (decision.kind === "wait") {
-      const run = this.store.getRun(decision.runId);
-      if (run && run.reason !== decision.reason)
-        this.store.updateRun(decision.runId, { reason: decision.reason }, ["queued"]);
-      return;
-    }
+    // A wait reason changes every round (free memory moves): it lives in `queueFacts`, not the store.
+    if (decision.kind === "wait") return;
     if (decision.kind === "refuse") {
       const run = this.store.updateRun(
         decision.runId,
@@ -415,16 +431,26 @@ export class RunLifecycle {
     );
     if (!run) return;
     this.recordState(run.id, "starting");
-    try {
-      await this.createJob(run);
-    } catch (error) {
-      // The run stays `starting`; the next reconcile finds no Job and creates it.
-      this.log(`run ${run.id}: ${(error as Error).message}`);
-    }
+    // The store now holds the grant, so later rounds see the GPU as taken; the API call is made
+    // outside the lock (`createPlacedJobs`), so a slow API server does not stall every submission.
+    this.placed.push(run);
+  }
+
+  /** Create the Jobs of runs placed by the last rounds; a failure leaves the run `starting` for reconcile to retry. */
+  private async createPlacedJobs(): Promise<void> {
+    const runs = this.placed.splice(0);
+    await Promise.all(
+      runs.map((run) =>
+        this.createJob(run).catch((error: unknown) => {
+          this.log(`run ${run.id}: ${(error as Error).message}`);
+        }),
+      ),
+    );
   }
 
   /** Create the run's Job with a fresh runner token (only the token's hash is stored). */
   private async createJob(run: Run): Promise<void> {
+    this.createdJobs.set(run.id, this.now());
     const token = randomBytes(24).toString("base64url");
     this.store.updateRun(run.id, { runTokenSha256: sha256Hex(token) });
     const device = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools).find(
@@ -451,15 +477,28 @@ export class RunLifecycle {
       attempt: run.attempts,
       modelCacheClaimName: this.deps.modelCacheClaimName,
     });
-    await this.cluster.createJob(job);
+    try {
+      await this.cluster.createJob(job);
+    } catch (error) {
+      this.createdJobs.delete(run.id);
+      throw error;
+    }
   }
 
-  private async reconcileRun(run: Run): Promise<void> {
+  private jobKeyOf(runId: string): string {
+    const run = this.store.getRun(runId);
+    return run ? `${learnerNamespace(run.learnerId)}/${runJobName(runId)}` : "";
+  }
+
+  private async reconcileRun(run: Run, jobs: ReadonlyMap<string, V1Job>): Promise<void> {
     const namespace = learnerNamespace(run.learnerId);
     const name = runJobName(run.id);
-    let job = this.cluster.runJobs().find((j) => j.metadata?.name === name && j.metadata?.namespace === namespace);
+    let job = jobs.get(`${namespace}/${name}`);
     if (!job) {
-      // The cache may lag a create by a moment: ask the API server before deciding the Job is gone.
+      const createdAt = this.createdJobs.get(run.id);
+      // A Job this process just created is not in the cache yet: wait for the watch.
+      if (createdAt !== undefined && this.now() - createdAt < JOB_CACHE_GRACE_MS) return;
+      // Otherwise the cache may still lag: ask the API server before deciding the Job is gone.
       job = await this.cluster.readJob(namespace, name);
     }
     if (!job) {
@@ -660,10 +699,11 @@ export class RunLifecycle {
       const facts = this.queueFacts.get(run.id);
       const position = facts?.position;
       const exercise = this.cohort.exercises.find((e) => e.id === run.exercise);
-      const slots = Math.max(1, this.gpuStates().length);
+      const slots = Math.max(1, this.gpuCount);
       return {
         ...run,
         ...(position !== undefined ? { queuePosition: position } : {}),
+        ...(facts?.reason ? { reason: facts.reason } : {}),
         ...(position !== undefined && exercise
           ? { etaSeconds: Math.ceil(position / slots) * exercise.expectedMinutes * 60 }
           : {}),
@@ -722,12 +762,12 @@ export class RunLifecycle {
     return spec;
   }
 
-  private fitReport(learnerId: string, spec: RunSpec): FitReport {
+  private fitReport(learnerId: string, spec: RunSpec, active: readonly Run[] = this.store.activeRuns()): FitReport {
     const estimate = estimateOf(spec);
     const quotaMiB = Math.round(this.cohort.quotas.vramGiB * 1024);
-    const gpus = this.gpuStates();
+    const gpus = this.gpuStates(active);
     const largest = gpus.length > 0 ? largestSlotMiB(gpus) : this.largestPoolSlotMiB();
-    const learner = this.learnerStates().find((l) => l.learnerId === learnerId);
+    const learner = this.learnerStates(active).find((l) => l.learnerId === learnerId);
     const probe: QueuedRun = { runId: "estimate", learnerId, requestMiB: estimate.totalMiB, submittedAt: this.now() };
     const reason = refusalReason(probe, learner, gpus.length > 0 ? gpus : this.poolGpuStates());
     const limit = Math.min(quotaMiB, largest);

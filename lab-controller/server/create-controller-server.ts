@@ -54,7 +54,7 @@ export async function createControllerServer(deps: ControllerServerDeps): Promis
     logger: deps.logger ?? false,
     bodyLimit: 256 * 1024,
     // Run ids and learner ids are short; anything longer is hostile.
-    maxParamLength: 100,
+    routerOptions: { maxParamLength: 100 },
     ajv: { customOptions: { allErrors: false, removeAdditional: false } },
     // The gateway routes `/api/` to the controller unchanged (charts/names.ts API_PATH): serve the
     // API at `/api/v1/...` as well as `/v1/...`.

@@ -109,16 +109,45 @@ const JSON_FIELDS = new Set<keyof RunPatch>(["placement", "metrics", "samples"])
 
 /** SQLite-backed store. Open it with `openRunStore(path)`; `:memory:` works for tests. */
 export class RunStore {
+  /**
+   * Prepared statements, kept for the life of the connection. better-sqlite3 12 on Node 24 can
+   * abort the process when a Statement is garbage-collected (WiseLibs/better-sqlite3 with Node
+   * 24: `RemoveEnvironmentCleanupHook` assertion), and preparing once is faster anyway.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Parsed spec and estimate by run id: they never change after insert, and parsing them dominated reads. */
+  private readonly fixedParts = new Map<string, { spec: RunSpec; estimate: RunEstimate }>();
+
   private constructor(private readonly db: Database.Database) {}
+
+  private rowToRun(row: RunRow): Run {
+    let fixed = this.fixedParts.get(row.id);
+    if (!fixed) {
+      fixed = { spec: JSON.parse(row.spec_json) as RunSpec, estimate: JSON.parse(row.estimate_json) as RunEstimate };
+      this.fixedParts.set(row.id, fixed);
+    }
+    return rowToRun(row, fixed);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /** Open (or create) the database at `path`, switch on WAL and run pending migrations. */
   static open(path: string): RunStore {
     const db = new Database(path);
-    db.pragma("journal_mode = WAL");
+    // exec, not pragma(): pragma() prepares a throwaway Statement (see `statements`).
+    db.exec("PRAGMA journal_mode = WAL");
     // NORMAL is durable across application crashes with WAL; only a power loss can drop the last commit.
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA busy_timeout = 5000");
     const store = new RunStore(db);
     store.migrate();
     return store;
@@ -126,12 +155,12 @@ export class RunStore {
 
   /** Schema version after migrations (the number of migrations applied). */
   get schemaVersion(): number {
-    return this.db.pragma("user_version", { simple: true }) as number;
+    return this.statement("PRAGMA user_version").pluck().get() as number;
   }
 
   /** The SQLite journal mode, `wal` when the file is on disk. */
   get journalMode(): string {
-    return this.db.pragma("journal_mode", { simple: true }) as string;
+    return this.statement("PRAGMA journal_mode").pluck().get() as string;
   }
 
   close(): void {
@@ -143,14 +172,14 @@ export class RunStore {
     for (let i = current; i < MIGRATIONS.length; i++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[i].sql);
-        this.db.pragma(`user_version = ${i + 1}`);
+        this.db.exec(`PRAGMA user_version = ${i + 1}`);
       })();
     }
   }
 
   /** Replace the people table with the cohort's learners and instructors. */
   replacePeople(people: readonly PersonRecord[]): void {
-    const insert = this.db.prepare("INSERT INTO people (id, name, role) VALUES (?, ?, ?)");
+    const insert = this.statement("INSERT INTO people (id, name, role) VALUES (?, ?, ?)");
     this.db.transaction(() => {
       this.db.exec("DELETE FROM people");
       for (const p of people) insert.run(p.id, p.name, p.role);
@@ -159,34 +188,32 @@ export class RunStore {
 
   /** Everyone in the people table, learners first, by id. */
   people(): PersonRecord[] {
-    return this.db.prepare("SELECT id, name, role FROM people ORDER BY role DESC, id").all() as PersonRecord[];
+    return this.statement("SELECT id, name, role FROM people ORDER BY role DESC, id").all() as PersonRecord[];
   }
 
   /** Store a new run; its queue order is its creation time. */
   insertRun(run: NewRun): void {
-    this.db
-      .prepare(
-        `INSERT INTO runs (id, learner_id, exercise, state, spec_json, estimate_json, reason, created_at, queued_at, attempts, finished_at)
+    this.statement(
+      `INSERT INTO runs (id, learner_id, exercise, state, spec_json, estimate_json, reason, created_at, queued_at, attempts, finished_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-      )
-      .run(
-        run.id,
-        run.learnerId,
-        run.spec.exercise,
-        run.state,
-        JSON.stringify(run.spec),
-        JSON.stringify(run.estimate),
-        run.reason ?? null,
-        run.createdAt,
-        run.createdAt,
-        run.state === "failed" || run.state === "cancelled" ? run.createdAt : null,
-      );
+    ).run(
+      run.id,
+      run.learnerId,
+      run.spec.exercise,
+      run.state,
+      JSON.stringify(run.spec),
+      JSON.stringify(run.estimate),
+      run.reason ?? null,
+      run.createdAt,
+      run.createdAt,
+      run.state === "failed" || run.state === "cancelled" ? run.createdAt : null,
+    );
   }
 
   /** One run, or undefined. */
   getRun(id: string): Run | undefined {
-    const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
-    return row ? rowToRun(row) : undefined;
+    const row = this.statement("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
+    return row ? this.rowToRun(row) : undefined;
   }
 
   /** Runs, newest first; filtered by learner and/or states. */
@@ -203,19 +230,25 @@ export class RunStore {
     }
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ?`;
     args.push(filter.limit ?? 1000);
-    return (this.db.prepare(sql).all(...args) as RunRow[]).map(rowToRun);
+    return (this.statement(sql).all(...args) as RunRow[]).map((row) => this.rowToRun(row));
   }
 
-  /** Queued runs in queue order (oldest first). */
-  queuedRuns(): Run[] {
-    return (this.db.prepare("SELECT * FROM runs WHERE state = 'queued' ORDER BY queued_at, id").all() as RunRow[]).map(
-      rowToRun,
+  /** Runs holding a GPU grant (`starting` or `running`), in no particular order. */
+  activeRuns(): Run[] {
+    return (this.statement("SELECT * FROM runs WHERE state IN ('starting', 'running')").all() as RunRow[]).map((row) =>
+      this.rowToRun(row),
     );
+  }
+
+  /** Queued runs in queue order (oldest first), each with the time it entered the queue (ISO 8601). */
+  queuedRuns(): Array<Run & { queuedAt: string }> {
+    const rows = this.statement("SELECT * FROM runs WHERE state = 'queued' ORDER BY queued_at, id").all() as RunRow[];
+    return rows.map((row) => ({ ...this.rowToRun(row), queuedAt: row.queued_at }));
   }
 
   /** When a queued run entered the queue (ISO 8601). */
   queuedAt(id: string): string | undefined {
-    return (this.db.prepare("SELECT queued_at FROM runs WHERE id = ?").get(id) as { queued_at: string } | undefined)
+    return (this.statement("SELECT queued_at FROM runs WHERE id = ?").get(id) as { queued_at: string } | undefined)
       ?.queued_at;
   }
 
@@ -238,13 +271,13 @@ export class RunStore {
       sql += ` AND state IN (${fromStates.map(() => "?").join(",")})`;
       args.push(...fromStates);
     }
-    const result = this.db.prepare(sql).run(...args);
+    const result = this.statement(sql).run(...args);
     return result.changes > 0 ? this.getRun(id) : undefined;
   }
 
   /** The sha256 of a run's runner token (hex), if it has one. */
   runTokenSha256(id: string): string | undefined {
-    const row = this.db.prepare("SELECT run_token_sha256 FROM runs WHERE id = ?").get(id) as
+    const row = this.statement("SELECT run_token_sha256 FROM runs WHERE id = ?").get(id) as
       | { run_token_sha256: string | null }
       | undefined;
     return row?.run_token_sha256 ?? undefined;
@@ -260,22 +293,20 @@ export class RunStore {
   ): StoredEvent | undefined {
     return this.db.transaction(() => {
       const next =
-        ((this.db.prepare("SELECT MAX(seq) AS s FROM events WHERE run_id = ?").get(runId) as { s: number | null }).s ??
+        ((this.statement("SELECT MAX(seq) AS s FROM events WHERE run_id = ?").get(runId) as { s: number | null }).s ??
           0) + 1;
       const createdAt = event.at ?? new Date().toISOString();
-      const result = this.db
-        .prepare(
-          "INSERT OR IGNORE INTO events (run_id, seq, type, data_json, attempt, runner_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          runId,
-          next,
-          event.type,
-          JSON.stringify(event.data),
-          event.attempt ?? 0,
-          event.runnerSeq ?? null,
-          createdAt,
-        );
+      const result = this.statement(
+        "INSERT OR IGNORE INTO events (run_id, seq, type, data_json, attempt, runner_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        runId,
+        next,
+        event.type,
+        JSON.stringify(event.data),
+        event.attempt ?? 0,
+        event.runnerSeq ?? null,
+        createdAt,
+      );
       if (result.changes === 0) return undefined;
       return { seq: next, type: event.type, data: event.data, createdAt };
     })();
@@ -283,17 +314,17 @@ export class RunStore {
 
   /** A run's events after a sequence number (0: all), oldest first. */
   eventsAfter(runId: string, afterSeq: number, limit = 10_000): StoredEvent[] {
-    const rows = this.db
-      .prepare("SELECT seq, type, data_json, created_at FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-      .all(runId, afterSeq, limit) as Array<{ seq: number; type: string; data_json: string; created_at: string }>;
+    const rows = this.statement(
+      "SELECT seq, type, data_json, created_at FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    ).all(runId, afterSeq, limit) as Array<{ seq: number; type: string; data_json: string; created_at: string }>;
     return rows.map((r) => ({ seq: r.seq, type: r.type, data: JSON.parse(r.data_json), createdAt: r.created_at }));
   }
 
   /** The loss history of a run, one point per step (a repeated step keeps its last value). */
   lossPoints(runId: string): Array<{ step: number; loss: number; learningRate?: number }> {
-    const rows = this.db
-      .prepare("SELECT data_json FROM events WHERE run_id = ? AND type = 'progress' ORDER BY seq")
-      .all(runId) as Array<{ data_json: string }>;
+    const rows = this.statement("SELECT data_json FROM events WHERE run_id = ? AND type = 'progress' ORDER BY seq").all(
+      runId,
+    ) as Array<{ data_json: string }>;
     const byStep = new Map<number, { step: number; loss: number; learningRate?: number }>();
     for (const row of rows) {
       const data = JSON.parse(row.data_json) as { step?: number; loss?: number; learningRate?: number };
@@ -317,33 +348,23 @@ export class RunStore {
     startedAt: string;
     endedAt: string;
   }): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO usage_ledger (learner_id, run_id, attempt, gpu_minutes, vram_mib, started_at, ended_at)
+    this.statement(
+      `INSERT OR IGNORE INTO usage_ledger (learner_id, run_id, attempt, gpu_minutes, vram_mib, started_at, ended_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        entry.learnerId,
-        entry.runId,
-        entry.attempt,
-        entry.gpuMinutes,
-        entry.vramMiB,
-        entry.startedAt,
-        entry.endedAt,
-      );
+    ).run(entry.learnerId, entry.runId, entry.attempt, entry.gpuMinutes, entry.vramMiB, entry.startedAt, entry.endedAt);
   }
 
   /** GPU-minutes recorded in the ledger, per learner. */
   gpuMinutesByLearner(): Map<string, number> {
-    const rows = this.db
-      .prepare("SELECT learner_id, SUM(gpu_minutes) AS m FROM usage_ledger GROUP BY learner_id")
-      .all() as Array<{ learner_id: string; m: number }>;
+    const rows = this.statement(
+      "SELECT learner_id, SUM(gpu_minutes) AS m FROM usage_ledger GROUP BY learner_id",
+    ).all() as Array<{ learner_id: string; m: number }>;
     return new Map(rows.map((r) => [r.learner_id, r.m]));
   }
 
   /** Counts of runs by state (for /metrics). */
   countByState(): Record<string, number> {
-    const rows = this.db.prepare("SELECT state, COUNT(*) AS n FROM runs GROUP BY state").all() as Array<{
+    const rows = this.statement("SELECT state, COUNT(*) AS n FROM runs GROUP BY state").all() as Array<{
       state: string;
       n: number;
     }>;
@@ -351,14 +372,14 @@ export class RunStore {
   }
 }
 
-function rowToRun(row: RunRow): Run {
+function rowToRun(row: RunRow, fixed: { spec: RunSpec; estimate: RunEstimate }): Run {
   const run: Record<string, unknown> = {
     id: row.id,
     learnerId: row.learner_id,
     exercise: row.exercise,
     state: row.state,
-    spec: JSON.parse(row.spec_json) as RunSpec,
-    estimate: JSON.parse(row.estimate_json) as RunEstimate,
+    spec: fixed.spec,
+    estimate: fixed.estimate,
     createdAt: row.created_at,
     attempts: row.attempts,
   };

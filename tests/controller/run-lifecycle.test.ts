@@ -223,7 +223,7 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
       summary: { runId: first.body.run.id, status: "succeeded", peakVramMiB: 1 },
     });
     await f.waitForRun(second.body.run.id, (r) => r.state === "starting");
-    expect(jobOf(f, second.body.run)).toBeDefined();
+    await expect.poll(() => jobOf(f, second.body.run), { timeout: 5000 }).toBeDefined();
   });
 
   it("requeues a run once when its node is lost, and fails it the second time", async () => {
