@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Controller } from "../../infra/cohort/controller";
@@ -34,7 +35,7 @@ describe("the Controller component", () => {
     const learnerTokens = Object.fromEntries(cohort.learners.map((l) => [l.id, pulumi.secret(`plain-${l.id}`)]));
     const controller = new Controller("ft-dec26-controller", {
       cohort,
-      provider: new pulumi.ProviderResource("kubernetes", "k8s", {}) as never,
+      provider: new k8s.Provider("k8s", {}),
       bucketName: "labkit-ft-dec26-artifacts",
       learnerTokens,
     });
