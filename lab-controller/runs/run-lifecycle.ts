@@ -133,6 +133,7 @@ export class RunLifecycle {
   private chain: Promise<unknown> = Promise.resolve();
   private reconcileTimer?: NodeJS.Timeout;
   private pendingReconcile = false;
+  private debounceTimer?: NodeJS.Timeout;
   /** Runs placed but whose Job is not created yet. */
   private readonly placed: Run[] = [];
   /** Runs whose Job this process created (or is creating), and when (ms), until the Job shows up in the cache. */
@@ -169,6 +170,8 @@ export class RunLifecycle {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    this.pendingReconcile = false;
     await this.chain.catch(() => undefined);
     await this.cluster.stop();
   }
@@ -178,11 +181,11 @@ export class RunLifecycle {
     if (this.pendingReconcile || this.stopped) return;
     this.pendingReconcile = true;
     // A burst of watch events (a busy class) makes one pass, not one per event.
-    const timer = setTimeout(() => {
+    this.debounceTimer = setTimeout(() => {
       this.pendingReconcile = false;
       void this.reconcile();
     }, RECONCILE_DEBOUNCE_MS);
-    timer.unref();
+    this.debounceTimer.unref();
   }
 
   /** Resolve, estimate and check a spec without storing anything. */
@@ -350,7 +353,7 @@ export class RunLifecycle {
   /** Compare the store with the cluster and fix the difference; then schedule. Safe to call any time. */
   async reconcile(): Promise<void> {
     await this.serialized(async () => {
-      if (!this.cluster.synced) return;
+      if (this.stopped || !this.cluster.synced) return;
       await this.adoptUnknownJobs();
       const jobs = new Map(this.cluster.runJobs().map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, j]));
       for (const id of this.createdJobs.keys()) if (jobs.has(`${this.jobKeyOf(id)}`)) this.createdJobs.delete(id);
@@ -515,8 +518,22 @@ export class RunLifecycle {
       await this.cluster.deleteJob(namespace, name);
       return;
     }
-    const outcome = interpretJob(job, this.cluster.podsOfRun(run.id), run.grantedMiB ?? run.estimate.totalMiB);
+    const pods = this.cluster.podsOfRun(run.id);
+    const outcome = interpretJob(job, pods, run.grantedMiB ?? run.estimate.totalMiB);
+    if (outcome.kind === "failed" && !outcome.summary && pods.length === 0 && this.nodeIsGone(run.placement?.node)) {
+      // The node went away with the pod on it (spot reclaim, scale-in): the pod was garbage-collected
+      // and the Job counted it as failed. That is a lost node, not a failed run.
+      await this.disrupted(run, `its node ${run.placement?.node} went away`);
+      return;
+    }
     await this.applyOutcome(run, outcome);
+  }
+
+  /** True when a node is no longer in the cluster, or is not Ready. */
+  private nodeIsGone(node: string | undefined): boolean {
+    if (!node) return false;
+    const found = this.cluster.nodes().find((n) => n.metadata?.name === node);
+    return !found || !found.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
   }
 
   private async applyOutcome(run: Run, outcome: JobOutcome): Promise<void> {

@@ -254,6 +254,29 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
     expect(failed.reason).toMatch(/went away .*second time/);
   });
 
+  it("requeues a run whose node vanished with its pod (a spot reclaim), instead of failing it", async () => {
+    const { body } = await f.call("cleo", "POST", "/v1/runs", { spec: { exercise: "lora-warmup" } });
+    const run = body.run as Run;
+    const pod = startPod(f, run);
+    await f.waitForRun(run.id, (r) => r.state === "running");
+    const node = (pod.spec as { nodeName: string }).nodeName;
+    f.api.remove("Node", undefined, node);
+    f.api.remove("Pod", pod.metadata.namespace, pod.metadata.name ?? "");
+    const job = jobOf(f, run);
+    if (!job) throw new Error("no Job");
+    f.api.put({
+      ...job,
+      status: { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] },
+    });
+    const requeued = await f.waitForRun(run.id, (r) => r.attempts === 2);
+    expect(requeued.placement?.node).not.toBe(node);
+    expect(
+      f.store
+        .eventsAfter(run.id, 0)
+        .some((e) => e.type === "state" && String(e.data.reason).includes(`its node ${node} went away`)),
+    ).toBe(true);
+  });
+
   it("does not let a learner read, follow or cancel another learner's run", async () => {
     const { body } = await f.call("ada", "POST", "/v1/runs", { spec: { exercise: "lora-warmup" } });
     for (const [method, path] of [
