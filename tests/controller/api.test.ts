@@ -179,6 +179,27 @@ describe("the lab-controller HTTP API", () => {
     await f.waitForRun(body.run.id, (r) => r.state === "succeeded");
   });
 
+  it("streams every run's state changes to instructors on /v1/events, and not to learners", async () => {
+    expect((await f.call("ada", "GET", "/v1/events")).status).toBe(403);
+    const events = readSse(`${f.url}/v1/events`, { authorization: `Bearer ${TOKENS.maria}` }, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const { body } = await f.call("cleo", "POST", "/v1/runs", { spec: { exercise: "lora-warmup" } });
+    const seen = await events;
+    expect(seen.map((e) => [e.event, e.data.id, e.data.state])).toEqual([
+      ["state", body.run.id, "queued"],
+      ["state", body.run.id, "starting"],
+    ]);
+    await f.call("cleo", "DELETE", `/v1/runs/${body.run.id}`);
+  });
+
+  it("serves the API under /api/ too, as the gateway routes it", async () => {
+    expect((await f.call("ada", "GET", "/api/v1/me")).body).toEqual({
+      role: "learner",
+      id: "ada",
+      name: "Ada Lovelace",
+    });
+  });
+
   it("shows the instructor the cohort: learners with quotas and usage, GPUs, queue and budget; learners may not", async () => {
     expect((await f.call("ada", "GET", "/v1/cohort")).status).toBe(403);
     const cohort = await f.call("maria", "GET", "/v1/cohort");

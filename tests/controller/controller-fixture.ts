@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { LABELS, learnerNamespace, runJobName } from "../../charts/names";
 import { RUNNER_CONTAINER } from "../../charts/runner-job";
+import type { ArtifactStore } from "../../lab-controller/artifacts/artifact-store";
 import { KubeCluster } from "../../lab-controller/cluster/kube-cluster";
 import type { Run } from "../../lab-controller/runs/run";
 import { RunLifecycle } from "../../lab-controller/runs/run-lifecycle";
@@ -160,7 +161,8 @@ export async function startControllerFixture(
       cluster: fixture.cluster,
       controllerUrl: "http://lab-controller.labkit-system.svc.cluster.local:8080",
       runnerImage: "ghcr.io/labkit-dev/runner:0.1.0",
-      bucket: "labkit-test-artifacts",
+      bucket: options.artifacts?.bucket ?? "labkit-test-artifacts",
+      artifacts: options.artifacts,
       log: () => {},
     });
     await fixture.lifecycle.start(200);
