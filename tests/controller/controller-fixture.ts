@@ -127,7 +127,7 @@ export interface ControllerFixture {
 
 /** Start the fake cluster and a controller on it. */
 export async function startControllerFixture(
-  options: { gpuNodes?: number; gpuMinutes?: number; concurrentRuns?: number } = {},
+  options: { gpuNodes?: number; gpuMinutes?: number; concurrentRuns?: number; artifacts?: ArtifactStore } = {},
 ): Promise<ControllerFixture> {
   const api = await FakeKubeApi.start();
   const cohort = parseCohort(testCohortYaml(options), "cohort.yaml");
