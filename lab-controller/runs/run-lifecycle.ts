@@ -137,7 +137,7 @@ export class RunLifecycle {
   /** Runs placed but whose Job is not created yet. */
   private readonly placed: Run[] = [];
   /** Runs whose Job this process created (or is creating), and when (ms), until the Job shows up in the cache. */
-  private readonly createdJobs = new Map<string, number>();
+  private readonly createdJobs = new Map<string, { at: number; key: string }>();
   private stopped = false;
 
   constructor(private readonly deps: RunLifecycleDeps) {
@@ -325,9 +325,13 @@ export class RunLifecycle {
   learnerStates(active: readonly Run[] = this.store.activeRuns()): LearnerState[] {
     const used = this.store.gpuMinutesByLearner();
     const q = this.cohort.quotas;
+    const devices = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools);
+    const byLearner = new Map<string, Run[]>();
+    for (const run of active) byLearner.set(run.learnerId, [...(byLearner.get(run.learnerId) ?? []), run]);
+    const now = this.now();
     return this.cohort.learners.map((learner) => {
-      const mine = active.filter((r) => r.learnerId === learner.id);
-      const liveMinutes = mine.reduce((sum, r) => sum + this.gpuMinutesOf(r, this.now()), 0);
+      const mine = byLearner.get(learner.id) ?? [];
+      const liveMinutes = mine.reduce((sum, r) => sum + this.gpuMinutesOf(r, now, devices), 0);
       return {
         learnerId: learner.id,
         quota: { vramMiB: Math.round(q.vramGiB * 1024), concurrentRuns: q.concurrentRuns, gpuMinutes: q.gpuMinutes },
@@ -356,7 +360,7 @@ export class RunLifecycle {
       if (this.stopped || !this.cluster.synced) return;
       await this.adoptUnknownJobs();
       const jobs = new Map(this.cluster.runJobs().map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, j]));
-      for (const id of this.createdJobs.keys()) if (jobs.has(`${this.jobKeyOf(id)}`)) this.createdJobs.delete(id);
+      for (const [id, created] of this.createdJobs) if (jobs.has(created.key)) this.createdJobs.delete(id);
       for (const run of this.store.activeRuns()) {
         try {
           await this.reconcileRun(run, jobs);
@@ -453,7 +457,7 @@ export class RunLifecycle {
 
   /** Create the run's Job with a fresh runner token (only the token's hash is stored). */
   private async createJob(run: Run): Promise<void> {
-    this.createdJobs.set(run.id, this.now());
+    this.createdJobs.set(run.id, { at: this.now(), key: `${learnerNamespace(run.learnerId)}/${runJobName(run.id)}` });
     const token = randomBytes(24).toString("base64url");
     this.store.updateRun(run.id, { runTokenSha256: sha256Hex(token) });
     const device = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools).find(
@@ -488,19 +492,15 @@ export class RunLifecycle {
     }
   }
 
-  private jobKeyOf(runId: string): string {
-    const run = this.store.getRun(runId);
-    return run ? `${learnerNamespace(run.learnerId)}/${runJobName(runId)}` : "";
-  }
 
   private async reconcileRun(run: Run, jobs: ReadonlyMap<string, V1Job>): Promise<void> {
     const namespace = learnerNamespace(run.learnerId);
     const name = runJobName(run.id);
     let job = jobs.get(`${namespace}/${name}`);
     if (!job) {
-      const createdAt = this.createdJobs.get(run.id);
+      const created = this.createdJobs.get(run.id);
       // A Job this process just created is not in the cache yet: wait for the watch.
-      if (createdAt !== undefined && this.now() - createdAt < JOB_CACHE_GRACE_MS) return;
+      if (created !== undefined && this.now() - created.at < JOB_CACHE_GRACE_MS) return;
       // Otherwise the cache may still lag: ask the API server before deciding the Job is gone.
       job = await this.cluster.readJob(namespace, name);
     }
@@ -678,15 +678,18 @@ export class RunLifecycle {
   }
 
   /** GPU-minutes a run has used by `untilMs`: its wall time × its share of the GPU. */
-  private gpuMinutesOf(run: Run, untilMs: number): number {
+  private gpuMinutesOf(run: Run, untilMs: number, devices?: readonly GpuDevice[]): number {
     if (!run.startedAt) return 0;
     const minutes = Math.max(0, (untilMs - Date.parse(run.startedAt)) / 60_000);
-    return minutes * this.gpuShare(run);
+    return minutes * this.gpuShare(run, devices);
   }
 
   /** The fraction of a GPU a run holds: 1 exclusive, 1/slots on MIG, granted/total on HAMi. */
-  private gpuShare(run: Run): number {
-    const device = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools).find(
+  private gpuShare(
+    run: Run,
+    devices: readonly GpuDevice[] = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools),
+  ): number {
+    const device = devices.find(
       (d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex,
     );
     const pool = device ? this.poolOf(device) : this.cohort.gpuPools[0];
@@ -698,9 +701,10 @@ export class RunLifecycle {
   }
 
   private remainingGpuMinutes(learnerId: string): number {
-    const learner = this.learnerStates().find((l) => l.learnerId === learnerId);
-    if (!learner) return 0;
-    return Math.max(1, learner.quota.gpuMinutes - learner.usage.gpuMinutesUsed);
+    const mine = this.store.listRuns({ learnerId, states: [...ACTIVE_STATES] });
+    const used = this.store.gpuMinutesByLearner().get(learnerId) ?? 0;
+    const live = mine.reduce((sum, r) => sum + this.gpuMinutesOf(r, this.now()), 0);
+    return Math.max(1, this.cohort.quotas.gpuMinutes - used - live);
   }
 
   private poolOf(device: GpuDevice): GpuPool {
