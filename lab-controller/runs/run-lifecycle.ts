@@ -358,7 +358,11 @@ export class RunLifecycle {
   async reconcile(): Promise<void> {
     await this.serialized(async () => {
       if (this.stopped || !this.cluster.synced) return;
-      await this.adoptUnknownJobs();
+      // Jobs of active runs are the usual case; only the others need a look in the store.
+      const active = this.store.activeRuns();
+      const activeIds = new Set(active.map((r) => r.id));
+      const others = this.cluster.runJobs().filter((j) => !activeIds.has(j.metadata?.labels?.[LABELS.runId] ?? ""));
+      await this.adoptUnknownJobs(others);
       const jobs = new Map(this.cluster.runJobs().map((j) => [`${j.metadata?.namespace}/${j.metadata?.name}`, j]));
       for (const [id, created] of this.createdJobs) if (jobs.has(created.key)) this.createdJobs.delete(id);
       for (const run of this.store.activeRuns()) {
@@ -368,7 +372,7 @@ export class RunLifecycle {
           this.log(`reconcile of run ${run.id} failed: ${(error as Error).message}`);
         }
       }
-      await this.deleteJobsOfFinishedRuns();
+      await this.deleteJobsOfFinishedRuns(others);
       await this.scheduleLocked();
     });
     await this.createPlacedJobs();
@@ -492,7 +496,6 @@ export class RunLifecycle {
     }
   }
 
-
   private async reconcileRun(run: Run, jobs: ReadonlyMap<string, V1Job>): Promise<void> {
     const namespace = learnerNamespace(run.learnerId);
     const name = runJobName(run.id);
@@ -601,8 +604,8 @@ export class RunLifecycle {
   }
 
   /** Jobs of this cohort whose run the store does not know (a lost or restored database): take them over. */
-  private async adoptUnknownJobs(): Promise<void> {
-    for (const job of this.cluster.runJobs()) {
+  private async adoptUnknownJobs(jobs: readonly V1Job[]): Promise<void> {
+    for (const job of jobs) {
       const runId = job.metadata?.labels?.[LABELS.runId];
       const learnerId = job.metadata?.labels?.[LABELS.learner];
       if (!runId || !learnerId || this.store.getRun(runId)) continue;
@@ -631,8 +634,8 @@ export class RunLifecycle {
   }
 
   /** Jobs still present for runs that ended (a cancel whose delete failed, a crash in between): delete them. */
-  private async deleteJobsOfFinishedRuns(): Promise<void> {
-    for (const job of this.cluster.runJobs()) {
+  private async deleteJobsOfFinishedRuns(jobs: readonly V1Job[]): Promise<void> {
+    for (const job of jobs) {
       const runId = job.metadata?.labels?.[LABELS.runId];
       const run = runId ? this.store.getRun(runId) : undefined;
       if (run?.state !== "cancelled") continue;
@@ -689,9 +692,7 @@ export class RunLifecycle {
     run: Run,
     devices: readonly GpuDevice[] = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools),
   ): number {
-    const device = devices.find(
-      (d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex,
-    );
+    const device = devices.find((d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex);
     const pool = device ? this.poolOf(device) : this.cohort.gpuPools[0];
     if (pool.sharing === "exclusive") return 1;
     const sharing = sharingOf(pool);
