@@ -10,6 +10,7 @@ import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { cohortArtifactPrefix } from "../charts/names";
+import { mapWithConcurrency } from "../cli/map-with-concurrency";
 import { type RunResult, RunResultSchema } from "../schema/run-result";
 import {
   ADAPTER_FILE,
@@ -293,22 +294,4 @@ async function sizeOnDisk(path: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Maps `items` through `work` with at most `limit` in flight, keeping the input order. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { renderTable } from "../format/table";
 import { type LabAccess, readCohortAccess } from "../lab-access";
+import { mapWithConcurrency } from "../map-with-concurrency";
 
 /** What one probe found. */
 export interface ProbeResult {
@@ -98,24 +99,6 @@ export async function probeController(url: string, timeoutMs: number): Promise<P
     detail: ready ? "ok" : status === 404 ? "no route for the dashboard on the gateway (404)" : `answered ${status}`,
     elapsedMs: answer.elapsedMs,
   };
-}
-
-/** Run `task` over `items` with at most `limit` at a time, keeping the input order in the results. */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Probe every lab (and the controller when its URL is known). */

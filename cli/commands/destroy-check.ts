@@ -9,6 +9,7 @@ import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { checkOrphans, type Finding, type NetworkInterfaceCheck } from "../../teardown/orphan-check";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
+import { openKubeTeardownClient } from "../open-kube-client";
 import { readStackOutputs, STACK_OUTPUTS, stringOutput } from "../stack-outputs";
 import { readStackResources } from "../stack-state";
 
@@ -52,17 +53,7 @@ export function registerDestroyCheck(program: Command): void {
     )
     .action(async (flags: DestroyCheckFlags) => {
       const cohort = flags.cohort ? loadCohort(flags.cohort) : undefined;
-      // Loaded here, not at startup: every other labkit command stays quick.
-      const { KubeContextError, KubeTeardownClient, loadKubeConfig } = await import(
-        "../../teardown/kube-teardown-client"
-      );
-      let kube: KubeTeardownClient;
-      try {
-        kube = new KubeTeardownClient(loadKubeConfig(flags));
-      } catch (error) {
-        if (error instanceof KubeContextError) throw new BadInputError(error.message);
-        throw error;
-      }
+      const kube = await openKubeTeardownClient(flags);
       const [outputs, stack] = await Promise.all([
         readStackOutputs({ outputsFile: flags.stackOutputs, stack: flags.stack }),
         readStackResources({ exportFile: flags.stackExport, stack: flags.stack }),

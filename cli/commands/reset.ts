@@ -10,6 +10,7 @@ import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { cohortOnCluster, deleteLearnerNamespaces, planReset } from "../../teardown/reset-cluster";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
+import { openKubeTeardownClient } from "../open-kube-client";
 import { readStackOutputs, STACK_OUTPUTS, stringOutput } from "../stack-outputs";
 import { type ArtifactTargetFlags, addArtifactTargetOptions, resolveArtifactTarget, runExport } from "./export";
 
@@ -46,17 +47,7 @@ export function registerReset(program: Command): void {
       throw new BadInputError(`--wait-minutes must be a number of minutes, not \`${flags.waitMinutes}\``);
     }
     const cohortFile = flags.cohort ? loadCohort(flags.cohort) : undefined;
-    // Loaded here, not at startup: every other labkit command stays quick.
-    const { KubeContextError, KubeTeardownClient, loadKubeConfig } = await import(
-      "../../teardown/kube-teardown-client"
-    );
-    let kube: KubeTeardownClient;
-    try {
-      kube = new KubeTeardownClient(loadKubeConfig(flags));
-    } catch (error) {
-      if (error instanceof KubeContextError) throw new BadInputError(error.message);
-      throw error;
-    }
+    const kube = await openKubeTeardownClient(flags);
     const [namespaces, jobs] = await clusterCall(() => Promise.all([kube.listNamespaces(), kube.listRunJobs()]));
     const cohort =
       cohortFile?.name ??

@@ -7,7 +7,9 @@ describe("labkit plan", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const out = result.stdout;
-    expect(out).toContain("labkit plan: Fine-tuning LLMs with LoRA and QLoRA — December 2026 (ft-dec26) in eu-central-1");
+    expect(out).toContain(
+      "labkit plan: Fine-tuning LLMs with LoRA and QLoRA — December 2026 (ft-dec26) in eu-central-1",
+    );
     expect(out).toContain("24 learners (roster: workshop/roster.example.csv), 1 instructor");
     expect(out).toMatch(/l40s\s+g6e\.xlarge\s+NVIDIA L40S\s+8\s+8\s+45\.0 GiB\s+359\.9 GiB\s+hami\s+on-demand/);
     // 8 × g6e.xlarge at $1.861/h for 17 GPU hours (two days, 08:30–17:30 window clipped to 09:00 start / 17:00 end).

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../charts/names";
 import { FakeKubeApi } from "../harness/fake-kube-api";
+import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../harness/moto-s3";
 import { runLabkit } from "../harness/run-cli";
-import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../teardown/moto-s3";
 import { makeRun } from "../teardown/run-artifacts";
 
 const COHORT_FILE = "workshop/cohort.example.yaml";

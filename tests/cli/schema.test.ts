@@ -13,7 +13,17 @@ describe("labkit schema", () => {
     const schema = JSON.parse(result.stdout);
     expect(schema.title).toBe("labkit cohort.yaml");
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(["name", "schedule", "cloud", "gpuPools", "labs", "quotas", "models", "exercises", "learners"]),
+      expect.arrayContaining([
+        "name",
+        "schedule",
+        "cloud",
+        "gpuPools",
+        "labs",
+        "quotas",
+        "models",
+        "exercises",
+        "learners",
+      ]),
     );
     expect(schema.additionalProperties).toBe(false);
   });

@@ -118,10 +118,11 @@ describe("labkit validate", () => {
     expect(result.code).toBe(2);
     const lines = result.stderr.trimEnd().split("\n");
     expect(lines.at(-1)).toBe("3 problems found; nothing was changed.");
-    expect(lines.slice(0, -1).map((l) => l.split(": ")[1]).sort()).toEqual([
-      "gpuPools[0].count",
-      "gpuPools[0].sharring",
-      "learners[2].id",
-    ]);
+    expect(
+      lines
+        .slice(0, -1)
+        .map((l) => l.split(": ")[1])
+        .sort(),
+    ).toEqual(["gpuPools[0].count", "gpuPools[0].sharring", "learners[2].id"]);
   });
 });

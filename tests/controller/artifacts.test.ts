@@ -1,57 +1,29 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createServer } from "node:net";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ArtifactStore } from "../../lab-controller/artifacts/artifact-store";
 import type { RunResult } from "../../schema/run-result";
+import { type MotoS3, startMotoS3 } from "../harness/moto-s3";
 import { type ControllerFixture, finishPod, startControllerFixture, startPod } from "./controller-fixture";
 
 const BUCKET = "labkit-test-artifacts";
 const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** moto's S3-compatible server from the project's Python environment, on loopback. */
-async function startMoto(): Promise<{ endpoint: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(".venv/bin/moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await fetch(endpoint);
-      return { endpoint, process: child };
-    } catch {
-      if (Date.now() > deadline) throw new Error("moto_server did not start in 30 s");
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 describe("datasets and artifacts in an S3-compatible bucket", () => {
-  let moto: { endpoint: string; process: ChildProcess };
+  let moto: MotoS3;
   let s3: S3Client;
   let f: ControllerFixture;
   beforeAll(async () => {
-    moto = await startMoto();
-    s3 = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+    moto = await startMotoS3();
+    s3 = new S3Client({ endpoint: moto.endpointUrl, region: "us-east-1", forcePathStyle: true, credentials });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     f = await startControllerFixture({
-      artifacts: new S3ArtifactStore(BUCKET, { endpoint: moto.endpoint, region: "us-east-1", credentials }),
+      artifacts: new S3ArtifactStore(BUCKET, { endpoint: moto.endpointUrl, region: "us-east-1", credentials }),
     });
   });
   afterAll(async () => {
     await f?.close();
-    moto?.process.kill("SIGTERM");
+    await moto?.stop();
   });
 
   it("stores an uploaded JSONL dataset content-addressed in the bucket and points the run spec at it", async () => {

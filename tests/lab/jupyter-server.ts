@@ -4,9 +4,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { jupyterLabArgs, jupyterProbePath } from "../../charts/jupyter-command";
+import { freePort } from "../harness/free-port";
 import { REPO_ROOT } from "../harness/run-cli";
 
 export interface RunningJupyter {
@@ -14,19 +14,6 @@ export interface RunningJupyter {
   readonly args: readonly string[];
   readonly output: () => string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Start JupyterLab for `learnerId` serving `rootDir`; resolves once the readiness probe path answers 200. */

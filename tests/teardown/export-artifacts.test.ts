@@ -9,7 +9,7 @@ import { type ArtifactStore, exportArtifacts, MANIFEST_FILE } from "../../teardo
 import type { ExportManifest } from "../../teardown/export-manifest";
 import { EXPORT_STATE_FILE, ExportFolderInUseError } from "../../teardown/export-state";
 import { S3ArtifactStore } from "../../teardown/s3-artifact-store";
-import { type MotoS3, startMotoS3 } from "./moto-s3";
+import { type MotoS3, startMotoS3 } from "../harness/moto-s3";
 import { makeRun, type SeededRun } from "./run-artifacts";
 
 const COHORT = "ft-dec26";

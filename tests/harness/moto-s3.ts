@@ -3,9 +3,9 @@
  * free loopback port. Start it in `beforeAll`, stop it in `afterAll`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { freePort } from "./free-port";
 
 const MOTO_SERVER = join(import.meta.dirname, "..", "..", ".venv", "bin", "moto_server");
 
@@ -23,18 +23,6 @@ export interface MotoS3 {
   /** Puts `body` at `key`. */
   put(bucket: string, key: string, body: string | Uint8Array): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts moto's server and waits until it answers (up to 30 s). */
