@@ -30,3 +30,4 @@ export const modelCacheFileSystemId = outputs.modelCacheFileSystemId;
 export const gateway = outputs.gateway;
 export const learnerUrls = outputs.learnerUrls;
 export const learnerTokens = outputs.learnerTokens;
+export const instructorTokens = outputs.instructorTokens;

@@ -50,6 +50,8 @@ export interface LabkitOutputs {
   readonly learnerUrls?: pulumi.Output<Record<string, string>>;
   /** Each learner's lab token, by learner id (secret). */
   readonly learnerTokens?: pulumi.Output<Record<string, string>>;
+  /** Each instructor's dashboard and API token, by instructor id (secret). */
+  readonly instructorTokens?: pulumi.Output<Record<string, string>>;
   /** The Gateway learners' routes attach to, `<namespace>/<name>`. */
   readonly gateway: string;
 }
@@ -74,6 +76,7 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
         baseUrl,
         huggingFaceToken: settings.huggingFaceToken,
         gateway: platform.gateway.gatewayRef,
+        bucketName: platform.storage.bucketName,
       },
       {
         // Claims (lab homes, the model cache, the controller's volume) go before the StorageClasses
@@ -98,6 +101,7 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
       gateway: `${cohortApps.gateway.namespace}/${cohortApps.gateway.name}`,
       learnerUrls: cohortApps.learnerUrls,
       learnerTokens: pulumi.secret(cohortApps.learnerTokens),
+      instructorTokens: pulumi.secret(cohortApps.instructorTokens),
     };
   }
 
@@ -126,6 +130,7 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
     provider: existing.provider,
     baseUrl,
     huggingFaceToken: settings.huggingFaceToken,
+    bucketName: storage.bucketName,
   });
   return {
     clusterName: existing.clusterName,
@@ -140,5 +145,6 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
     gateway: `${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`,
     learnerUrls: cohortApps.learnerUrls,
     learnerTokens: pulumi.secret(cohortApps.learnerTokens),
+    instructorTokens: pulumi.secret(cohortApps.instructorTokens),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The cohort's Kubernetes half, deployed into whichever cluster the platform provides: the
- * `labkit-system` namespace, the route of the dashboard and API to the lab-controller, and one lab
- * per learner (infra/cohort/labs.ts) attached to the cohort's Gateway.
+ * `labkit-system` namespace, one lab per learner (infra/cohort/labs.ts) attached to the cohort's
+ * Gateway, the lab-controller (infra/cohort/controller.ts) and the route of the dashboard and API
+ * to it. The namespace and the route are created here only; the controller component creates
+ * neither.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +12,7 @@ import { API_PATH, CONTROLLER_SERVICE, commonLabels, DASHBOARD_PATH, SYSTEM_NAME
 import type { Cohort } from "../../schema/cohort";
 import { COHORT_GATEWAY, type GatewayRef, httpRouteManifest } from "../platform/gateway";
 import { GP3_STORAGE_CLASS, MODEL_CACHE_STORAGE_CLASS } from "../platform/storage";
+import { Controller } from "./controller";
 import { Labs } from "./labs";
 
 export interface CohortAppsArgs {
@@ -22,6 +25,10 @@ export interface CohortAppsArgs {
   readonly huggingFaceToken?: pulumi.Input<string>;
   /** The Gateway routes attach to. Default: the labkit Gateway in `labkit-gateway`. */
   readonly gateway?: GatewayRef;
+  /** Artifact bucket the controller presigns uploads and links for. Default: none, and the controller refuses uploads. */
+  readonly bucketName?: pulumi.Input<string>;
+  /** Each instructor's dashboard token by instructor id (secret). Default: one generated per instructor. */
+  readonly instructorTokens?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** The facts the labs need about the platform (pure). */
@@ -44,6 +51,8 @@ export class CohortApps extends pulumi.ComponentResource {
   public readonly learnerUrls: pulumi.Output<Record<string, string>>;
   /** Each learner's token, by learner id (secret). */
   public readonly learnerTokens: pulumi.Output<Record<string, string>>;
+  /** Each instructor's dashboard and API token, by instructor id (secret). */
+  public readonly instructorTokens: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: CohortAppsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labkit:cohort:CohortApps", name, {}, opts);
@@ -80,8 +89,25 @@ export class CohortApps extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The controller's ServiceAccount is `lab-controller` (CONTROLLER_SERVICE.name), the name the
+    // Pod Identity association in infra/platform/identity.ts binds; its RoleBindings live in the
+    // learner namespaces, so those exist first (and, on destroy, outlive the controller).
+    const controller = new Controller(
+      `${name}-controller`,
+      {
+        cohort: args.cohort,
+        provider: args.provider,
+        bucketName: args.bucketName,
+        learnerTokens: labs.learnerTokens,
+        instructorTokens: args.instructorTokens,
+        storageClassName: GP3_STORAGE_CLASS,
+        dependsOn: [systemNamespace, ...Object.values(labs.namespaces)],
+      },
+      { parent: this },
+    );
     this.learnerUrls = labs.learnerUrls;
     this.learnerTokens = labs.learnerTokens;
+    this.instructorTokens = controller.instructorTokens;
     this.registerOutputs({ learnerUrls: this.learnerUrls });
   }
 }

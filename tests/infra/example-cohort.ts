@@ -26,3 +26,8 @@ export function withExisting(
 export function withPools(cohort: Cohort, gpuPools: GpuPool[]): Cohort {
   return { ...cohort, gpuPools };
 }
+
+/** The example with only its first `count` learners. */
+export function withFirstLearners(cohort: Cohort, count: number): Cohort {
+  return { ...cohort, learners: cohort.learners.slice(0, count) };
+}

@@ -3,11 +3,13 @@
  * inputs of the resources it registers, on the dependency edges `pulumi destroy` follows, and the
  * labkit policies called directly on every resource.
  */
+
+import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { learnerNamespace } from "../../charts/names";
+import { CONTROLLER_SERVICE, learnerNamespace, SYSTEM_NAMESPACE } from "../../charts/names";
 import { listResources, type PlannedResource } from "../../infra/list-resources";
 import { checkResource } from "../../infra/policies";
-import { exampleCohort, withCreate, withExisting, withPools } from "./example-cohort";
+import { exampleCohort, withCreate, withExisting, withFirstLearners, withPools } from "./example-cohort";
 
 const cohort = exampleCohort();
 let resources: PlannedResource[];
@@ -39,6 +41,66 @@ function dependsTransitively(list: PlannedResource[], from: PlannedResource, to:
     if (r.parent) stack.push(r.parent);
   }
   return false;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: resource inputs as recorded under mocks
+type Inputs = Record<string, any>;
+const kubernetesName = (r: PlannedResource) => (r.inputs as Inputs).metadata?.name as string | undefined;
+const kubernetesNamespace = (r: PlannedResource) => (r.inputs as Inputs).metadata?.namespace as string | undefined;
+/** A secret input as the mocks record it: `{ <signature>, value }`, or the plain value. */
+const revealed = (value: Inputs) => (value && "value" in value ? value.value : value);
+
+/** The lab-controller's objects as the program deploys them, and the checks both cluster modes share. */
+function expectControllerDeployed(list: PlannedResource[], learnerIds: string[]) {
+  const inSystem = (type: string) => ofType(list, type).filter((r) => kubernetesNamespace(r) === SYSTEM_NAMESPACE);
+  const deployments = inSystem("kubernetes:apps/v1:Deployment");
+  expect(deployments).toHaveLength(1);
+  const deployment = deployments[0].inputs as Inputs;
+  expect(deployment.metadata.name).toBe(CONTROLLER_SERVICE.name);
+  expect(deployment.spec.replicas).toBe(1);
+  expect(deployment.spec.strategy).toEqual({ type: "Recreate" });
+  const pod = deployment.spec.template.spec;
+  // The Pod Identity association (infra/platform/identity.ts) names this ServiceAccount.
+  expect(pod.serviceAccountName).toBe(CONTROLLER_SERVICE.name);
+  const serviceAccounts = inSystem("kubernetes:core/v1:ServiceAccount").map(kubernetesName);
+  expect(serviceAccounts).toEqual([CONTROLLER_SERVICE.name]);
+  const association = ofType(list, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter(
+    (a) => a.inputs.namespace === SYSTEM_NAMESPACE,
+  );
+  expect(association.map((a) => a.inputs.serviceAccount)).toEqual([CONTROLLER_SERVICE.name]);
+
+  const claim = inSystem("kubernetes:core/v1:PersistentVolumeClaim").find(
+    (c) => kubernetesName(c) === CONTROLLER_SERVICE.name,
+  ) as PlannedResource;
+  expect((claim.inputs as Inputs).spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3" });
+  expect(pod.volumes.find((v: Inputs) => v.name === "data").persistentVolumeClaim.claimName).toBe(
+    CONTROLLER_SERVICE.name,
+  );
+  const services = inSystem("kubernetes:core/v1:Service").filter((s) => kubernetesName(s) === CONTROLLER_SERVICE.name);
+  expect(services).toHaveLength(1);
+  expect((services[0].inputs as Inputs).spec.ports[0].port).toBe(CONTROLLER_SERVICE.port);
+
+  expect(ofType(list, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map(kubernetesName).sort()).toEqual([
+    "labkit-controller-jobs",
+    "labkit-controller-read",
+  ]);
+  expect(ofType(list, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toHaveLength(1);
+  const bindings = ofType(list, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+  expect(bindings.map(kubernetesNamespace).sort()).toEqual(learnerIds.map(learnerNamespace).sort());
+
+  // Created once: the system namespace by CohortApps, the route by CohortApps, nothing by the controller.
+  expect(
+    ofType(list, "kubernetes:core/v1:Namespace").filter((n) => kubernetesName(n) === SYSTEM_NAMESPACE),
+  ).toHaveLength(1);
+  const routes = ofType(list, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").filter(
+    (r) => kubernetesNamespace(r) === SYSTEM_NAMESPACE,
+  );
+  expect(routes).toHaveLength(1);
+  const backends = (routes[0].inputs as Inputs).spec.rules.flatMap((rule: Inputs) => rule.backendRefs);
+  expect(backends).toContainEqual(
+    expect.objectContaining({ name: CONTROLLER_SERVICE.name, port: CONTROLLER_SERVICE.port }),
+  );
+  return { deployment, claim, bindings };
 }
 
 describe("the program for the example cohort", () => {
@@ -160,6 +222,92 @@ describe("the program for the example cohort", () => {
   });
 });
 
+describe("the lab-controller in the program", () => {
+  it("deploys the controller once into labkit-system: Recreate Deployment, database claim on gp3, Service, ServiceAccount `lab-controller`, RBAC with a RoleBinding per learner namespace", () => {
+    expectControllerDeployed(
+      resources,
+      cohort.learners.map((l) => l.id),
+    );
+  });
+
+  it("gives the controller the artifact bucket, and only sha256 hashes of every learner's and instructor's token", () => {
+    const deployment = one(resources, "kubernetes:apps/v1:Deployment").inputs as Inputs;
+    const env = deployment.spec.template.spec.containers[0].env as Array<{ name: string; value: string }>;
+    const bucket = one(resources, "aws:s3/bucket:Bucket");
+    expect(env.filter((e) => e.name === "LABKIT_ARTIFACT_BUCKET")).toEqual([
+      { name: "LABKIT_ARTIFACT_BUCKET", value: bucket.name },
+    ]);
+    const secret = ofType(resources, "kubernetes:core/v1:Secret").find(
+      (s) => kubernetesName(s) === "lab-controller-tokens",
+    ) as PlannedResource;
+    const tokens = JSON.parse(revealed((secret.inputs as Inputs).stringData)["tokens.json"]);
+    expect(tokens.learners.map((l: { id: string }) => l.id)).toEqual(cohort.learners.map((l) => l.id));
+    expect(tokens.instructors.map((p: { id: string }) => p.id)).toEqual(cohort.instructors.map((p) => p.id));
+    // The hash of the token the Labs component generated for the learner (offline mocks: `offline-<name>`).
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    const ada = tokens.learners.find((l: { id: string }) => l.id === "ada");
+    expect(ada.tokenSha256).toBe(sha256("offline-ft-dec26-ada-token"));
+    expect(JSON.stringify(tokens)).not.toContain("offline-");
+    const instructorToken = one(resources, "random:index/randomPassword:RandomPassword", "-instructor-maria-token");
+    expect(tokens.instructors[0].tokenSha256).toBe(sha256(`offline-${instructorToken.name}`));
+  });
+
+  it("creates the learner namespaces before the controller's RoleBindings in them", () => {
+    const namespaces = new Map(
+      ofType(resources, "kubernetes:core/v1:Namespace").map((n) => [kubernetesName(n), n] as const),
+    );
+    const bindings = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+    expect(bindings).toHaveLength(cohort.learners.length);
+    for (const binding of bindings) {
+      const namespace = namespaces.get(kubernetesNamespace(binding)) as PlannedResource;
+      expect(namespace, kubernetesNamespace(binding)).toBeDefined();
+      expect(binding.dependencies).toContain(namespace.urn);
+    }
+    const system = namespaces.get(SYSTEM_NAMESPACE) as PlannedResource;
+    const deployment = one(resources, "kubernetes:apps/v1:Deployment");
+    expect(deployment.dependencies).toContain(system.urn);
+    for (const r of resources.filter((r) => r.parent?.endsWith("::ft-dec26-controller") && r.kind === "resource"))
+      if (r.type.startsWith("kubernetes:")) expect(dependsTransitively(resources, r, system), r.name).toBe(true);
+  });
+
+  it("deploys the controller into an existing cluster too, with that stack's bucket", async () => {
+    const list = await listResources(withExisting(cohort, { stackReference: "acme/labkit-platform/prod" }));
+    const { deployment } = expectControllerDeployed(
+      list,
+      cohort.learners.map((l) => l.id),
+    );
+    const env = deployment.spec.template.spec.containers[0].env as Array<{ name: string; value: string }>;
+    expect(env.find((e) => e.name === "LABKIT_ARTIFACT_BUCKET")?.value).toBe(one(list, "aws:s3/bucket:Bucket").name);
+  });
+
+  it("adds 14 Pulumi resources per learner: the lab's 12, the controller's RoleBinding and the runner's Pod Identity association", async () => {
+    const fewer = await listResources(withFirstLearners(cohort, cohort.learners.length - 1));
+    const names = new Set(fewer.map((r) => `${r.type} ${r.name}`));
+    const added = resources.filter((r) => r.kind !== "component" && !names.has(`${r.type} ${r.name}`));
+    const last = cohort.learners[cohort.learners.length - 1].id;
+    expect(added.map((r) => r.type).sort()).toEqual(
+      [
+        "random:index/randomPassword:RandomPassword",
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:core/v1:ServiceAccount",
+        "kubernetes:core/v1:ResourceQuota",
+        "kubernetes:core/v1:LimitRange",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:core/v1:PersistentVolumeClaim",
+        "kubernetes:core/v1:Service",
+        "kubernetes:apps/v1:StatefulSet",
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+        "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+      ].sort(),
+    );
+    for (const r of added) expect(r.name).toContain(last);
+    expect(resources.length - fewer.length).toBe(14);
+  });
+});
+
 describe("teardown order (pulumi destroy deletes a resource before what it depends on)", () => {
   it("deletes the load balancer Service before the cluster, and the cluster before the VPC", () => {
     const service = one(resources, "kubernetes:core/v1:Service", "ft-dec26-lb");
@@ -201,6 +349,20 @@ describe("teardown order (pulumi destroy deletes a resource before what it depen
     for (const route of ofType(resources, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")) {
       expect(dependsTransitively(resources, route, gateway)).toBe(true);
     }
+  });
+
+  it("deletes the controller (its Deployment, claim and RoleBindings) before the learner namespaces, the gp3 StorageClass and the cluster", () => {
+    const deployment = one(resources, "kubernetes:apps/v1:Deployment");
+    const claim = one(resources, "kubernetes:core/v1:PersistentVolumeClaim", "-controller-data");
+    const gp3 = one(resources, "kubernetes:storage.k8s.io/v1:StorageClass", "-gp3");
+    const cluster = one(resources, "eks:index:Cluster");
+    const namespaces = ofType(resources, "kubernetes:core/v1:Namespace");
+    for (const namespace of namespaces) expect(dependsTransitively(resources, deployment, namespace)).toBe(true);
+    for (const r of [deployment, claim]) {
+      expect(dependsTransitively(resources, r, gp3), r.name).toBe(true);
+      expect(dependsTransitively(resources, r, cluster), r.name).toBe(true);
+    }
+    for (const namespace of namespaces) expect(dependsTransitively(resources, namespace, deployment)).toBe(false);
   });
 
   it("deletes EFS mount targets (their network interfaces) before the VPC's subnets", () => {
