@@ -1,6 +1,13 @@
-"""A small stand-in for the lab-controller's HTTP API, faithful to its contract for the
-endpoints the client uses (docs/api.md): bearer-token auth, estimate, runs, loss and
-presigned artifact links. Presigned downloads refuse a bearer token, as S3 does."""
+"""A small stand-in for the lab-controller's HTTP API, with the real controller's routes, status
+codes and bodies for the endpoints the client uses (docs/api.md, lab-controller/server/):
+bearer-token auth (401 `{error}`), estimate (`{fits, estimate: {totalMiB, breakdown}, quotaMiB,
+reason?, suggestions: [{change, spec, totalMiB}]}`), submit (201 admitted / 202 queued
+`{decision, reason?, run}`, 422 `{decision: "refused", reason, estimate, quotaMiB, suggestions}`,
+400 `{error, problems}`), runs `{runs}`, 404 `{error}` for a run that is not yours, loss
+`{points}`, artifacts `{artifactsUri, artifacts: [{name, sizeBytes, url, expiresAt}]}`, and the
+`/api/v1/...` prefix the gateway forwards. Presigned downloads refuse a bearer token, as S3 does.
+The estimate and the run timeline are made up; tests/python/test_client_against_controller.py
+checks the client against the real controller."""
 
 from __future__ import annotations
 
@@ -16,6 +23,17 @@ LIMIT_MIB = 16384
 def estimate_mib(spec: dict) -> int:
     """A made-up but monotonic estimate: 3000 MiB plus 1500 MiB per micro-batch example."""
     return 3000 + 1500 * spec.get("training", {}).get("microBatchSize", 4)
+
+
+def fit_report(spec: dict) -> dict:
+    """The estimate answer, shaped as the controller's FitReport; a run over the quota gets one suggestion."""
+    total = estimate_mib(spec)
+    report = {"fits": total <= LIMIT_MIB, "spec": spec, "estimate": {"totalMiB": total, "breakdown": {"baseWeights": 1200, "activations": total - 1200}}, "quotaMiB": LIMIT_MIB, "largestSlotMiB": 46068, "suggestions": []}
+    if total > LIMIT_MIB:
+        report["reason"] = f"the run needs about {total / 1024:.1f} GiB of GPU memory, more than your quota of {LIMIT_MIB / 1024:.1f} GiB"
+        fitting = {**spec, "training": {**spec.get("training", {}), "microBatchSize": 4, "gradientAccumulationSteps": 8}}
+        report["suggestions"] = [{"change": "micro batch 4 with gradient accumulation 8 (same effective batch)", "spec": fitting, "totalMiB": estimate_mib(fitting)}]
+    return report
 
 
 class FakeController:
@@ -50,6 +68,8 @@ class FakeController:
 
             def _handle(self, method: str) -> None:
                 body = self._body() if method == "POST" else None
+                if self.path.startswith("/api/v1/"):
+                    self.path = self.path[len("/api") :]
                 controller.requests.append((method, self.path, body))
                 if self.path.startswith("/s3/"):
                     if self.headers.get("Authorization"):
@@ -57,27 +77,31 @@ class FakeController:
                     name = self.path[4:].split("?")[0]
                     return self._send(200, controller.files[name]) if name in controller.files else self._send(404, {"error": "NoSuchKey"})
                 if self.headers.get("Authorization") != f"Bearer {controller.token}":
-                    return self._send(401, {"error": "unauthorized", "message": "missing or unknown token"})
+                    return self._send(401, {"error": "missing or unknown token: send `Authorization: Bearer <your token>` (your token is in your lab's welcome page)"})
                 path = self.path.split("?")[0]
-                if method == "POST" and path == "/v1/estimate":
-                    total = estimate_mib(body["spec"])
-                    return self._send(200, {"totalMiB": total, "breakdown": {"weights": 1200, "activations": total - 1200}, "limitMiB": LIMIT_MIB, "fits": total <= LIMIT_MIB, "suggestions": []})
-                if method == "POST" and path == "/v1/runs":
+                if method == "POST" and path in ("/v1/estimate", "/v1/runs"):
                     spec = body["spec"]
-                    total = estimate_mib(spec)
-                    if total > LIMIT_MIB:
-                        return self._send(422, {"error": "refused", "reason": f"the run needs {total} MiB but your quota is {LIMIT_MIB} MiB", "suggestion": {"training": {"microBatchSize": 4, "gradientAccumulationSteps": 8}}})
+                    if spec.get("training", {}).get("microBatchSize", 4) < 1:
+                        problem = "spec.training.microBatchSize: Too small: expected number to be >=1"
+                        return self._send(400, {"error": f"the run spec is not valid: {problem}", "problems": [problem]})
+                    fit = fit_report(spec)
+                if method == "POST" and path == "/v1/estimate":
+                    return self._send(200, fit)
+                if method == "POST" and path == "/v1/runs":
+                    if not fit["fits"]:
+                        return self._send(422, {"decision": "refused", "reason": fit["reason"], "estimate": fit["estimate"], "quotaMiB": fit["quotaMiB"], "suggestions": fit["suggestions"]})
+                    total = fit["estimate"]["totalMiB"]
                     run_id = f"r{len(controller.runs) + 1:011d}"
                     if "dataset" in body:
                         controller.uploads[run_id] = base64.b64decode(body["dataset"]["contentBase64"])
-                    run = {"id": run_id, "learnerId": "ana", "exercise": spec["exercise"], "state": "queued", "queuePosition": 2, "spec": spec, "estimate": {"totalMiB": total, "breakdown": {}}, "createdAt": "2026-12-07T09:00:00Z", "attempts": 0, "_polls": 0}
+                    run = {"id": run_id, "learnerId": "ana", "exercise": spec["exercise"], "state": "queued", "queuePosition": 2, "reason": "no GPU has 9000 MiB free", "spec": spec, "estimate": {"totalMiB": total, "breakdown": {}}, "createdAt": "2026-12-07T09:00:00Z", "attempts": 0, "_polls": 0}
                     controller.runs[run_id] = run
-                    return self._send(201, _public(run))
+                    return self._send(202, {"decision": "queued", "reason": run["reason"], "run": _public(run)})
                 if method == "GET" and path == "/v1/runs":
                     return self._send(200, {"runs": [_public(r) for r in reversed(controller.runs.values())]})
                 match = re.fullmatch(r"/v1/runs/([a-z0-9]+)(/loss|/artifacts)?", path)
                 if not match or match.group(1) not in controller.runs:
-                    return self._send(404, {"error": "not found", "message": f"no run {path}"})
+                    return self._send(404, {"error": f"run `{path.split('/')[3]}` not found among your runs"})
                 run = controller.runs[match.group(1)]
                 if method == "DELETE":
                     run["state"] = "cancelled"
@@ -86,7 +110,7 @@ class FakeController:
                     return self._send(200, {"points": controller.loss_points})
                 if match.group(2) == "/artifacts":
                     base = f"http://127.0.0.1:{controller.server.server_port}/s3/"
-                    return self._send(200, {"artifacts": [{"name": n, "sizeBytes": len(b), "url": f"{base}{n}?X-Amz-Signature=abc", "expiresAt": "2026-12-07T10:00:00Z"} for n, b in controller.files.items()]})
+                    return self._send(200, {"artifactsUri": f"s3://bucket/runs/{run['id']}/", "artifacts": [{"name": n, "sizeBytes": len(b), "url": f"{base}{n}?X-Amz-Signature=abc", "expiresAt": "2026-12-07T10:00:00Z"} for n, b in controller.files.items()]})
                 if run["state"] != "cancelled":
                     step = controller.timeline[min(run["_polls"], len(controller.timeline) - 1)]
                     run["_polls"] += 1

@@ -1,4 +1,5 @@
-"""labkit_client against a local server that speaks the lab-controller's API."""
+"""labkit_client against a small stand-in with the lab-controller's routes and bodies (fast, no Node).
+test_client_against_controller.py runs the same client against the real controller."""
 
 import base64
 import json
@@ -7,7 +8,7 @@ import matplotlib
 import pytest
 from conftest import DATASET
 from fake_controller import FakeController
-from labkit_client import LabkitClient, LabkitError
+from labkit_client import LabkitClient, LabkitError, RunRefused
 from labkit_runner.dataset import DatasetError
 
 matplotlib.use("Agg")
@@ -34,7 +35,7 @@ def test_from_env_reads_the_api_url_and_token_and_names_what_is_missing():
 
 def test_estimate_posts_the_exercise_and_overrides_as_a_partial_spec(client, controller):
     answer = client.estimate(exercise="qlora-challenge", training={"microBatchSize": 2})
-    assert answer["totalMiB"] == 6000 and answer["fits"] is True
+    assert answer["estimate"]["totalMiB"] == 6000 and answer["fits"] is True
     assert controller.requests[-1] == ("POST", "/v1/estimate", {"spec": {"training": {"microBatchSize": 2}, "exercise": "qlora-challenge"}})
 
 
@@ -42,7 +43,7 @@ def test_submit_uploads_a_local_dataset_with_the_run(client, controller, tmp_pat
     data = tmp_path / "my-k8s.jsonl"
     data.write_bytes(DATASET.read_bytes())
     run = client.submit(exercise="qlora-challenge", dataset=data, lora={"r": 8})
-    assert run["state"] == "queued" and run["queuePosition"] == 2
+    assert run["state"] == "queued" and run["queuePosition"] == 2 and run["decision"] == "queued"
     _, _, body = controller.requests[-1]
     assert body["spec"]["dataset"] == {"source": "upload", "name": "my-k8s.jsonl"}
     assert body["spec"]["lora"] == {"r": 8}
@@ -58,12 +59,26 @@ def test_submit_checks_the_dataset_before_uploading_anything(client, controller,
     assert controller.requests == []
 
 
-def test_a_refused_run_raises_with_the_reason_and_a_config_that_fits(client):
-    with pytest.raises(LabkitError) as caught:
+def test_a_refused_run_raises_run_refused_with_the_reason_and_the_changes_that_fit(client):
+    with pytest.raises(RunRefused) as caught:
         client.submit(exercise="qlora-challenge", training={"microBatchSize": 16})
-    assert caught.value.status == 422
-    assert "the run needs 27000 MiB but your quota is 16384 MiB" in str(caught.value)
-    assert '"gradientAccumulationSteps": 8' in str(caught.value)
+    refused = caught.value
+    assert refused.status == 422 and refused.quota_mib == 16384 and refused.estimate["totalMiB"] == 27000
+    assert str(refused).startswith("run refused: the run needs about 26.4 GiB of GPU memory, more than your quota of 16.0 GiB")
+    assert "- micro batch 4 with gradient accumulation 8 (same effective batch) (about 9,000 MiB)" in str(refused)
+    assert refused.suggestions[0]["spec"]["training"]["gradientAccumulationSteps"] == 8
+
+
+def test_invalid_input_raises_with_the_field_that_is_wrong(client):
+    with pytest.raises(LabkitError, match=r"spec\.training\.microBatchSize: Too small") as caught:
+        client.submit(exercise="qlora-challenge", training={"microBatchSize": 0})
+    assert caught.value.status == 400 and not isinstance(caught.value, RunRefused)
+
+
+def test_the_gateway_api_prefix_reaches_the_same_endpoints(controller):
+    client = LabkitClient(f"{controller.url}/api", "learner-token")
+    client.submit(exercise="lora-warmup")
+    assert [r["exercise"] for r in client.runs()] == ["lora-warmup"]
 
 
 def test_a_wrong_token_is_reported_as_such(controller):

@@ -120,6 +120,35 @@ def test_a_summary_with_a_huge_reason_is_cut_to_fit_4_kib():
     assert_valid(summary, "run-summary")
 
 
+def test_the_summary_honours_the_termination_message_limit_the_job_sets_keeping_what_the_controller_needs():
+    from labkit_runner.runner import RunnerSettings, build_summary
+
+    env = {"LABKIT_RUN_ID": "r", "LABKIT_RUN_SPEC": "{}", "LABKIT_ARTIFACTS_URI": "file:///tmp/x/", "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": "300"}
+    settings = RunnerSettings.from_env(env)
+    assert settings.termination_message_max_bytes == 300
+    assert RunnerSettings.from_env({k: v for k, v in env.items() if k != "LABKIT_TERMINATION_MESSAGE_MAX_BYTES"}).termination_message_max_bytes == 4096
+    metrics = {"perplexity": 12.5, "rougeL": 0.25, "bleu": 10.0}
+    result = {
+        "runId": "r" * 12, "status": "succeeded", "peakVramMiB": 6980.5, "metrics": {"before": metrics, "after": metrics}, "lossSeries": [{"step": 1, "loss": 1.5}],
+        "adapter": {"uri": "s3://labkit-artifacts/cohorts/c/learners/ada/runs/rrrrrrrrrrrr/adapter.tar.gz", "sha256": "a" * 64, "sizeBytes": 10},
+    }
+    full = build_summary(result, "s3://labkit-artifacts/cohorts/c/learners/ada/runs/rrrrrrrrrrrr/results.json")
+    assert {"before", "after", "finalLoss", "adapterSha256"} <= set(full) and len(json.dumps(full).encode()) > 300
+    small = build_summary(result, full["resultsUri"], settings.termination_message_max_bytes)
+    assert len(json.dumps(small).encode()) <= 300
+    assert {"runId", "status", "peakVramMiB", "adapterUri", "resultsUri"} <= set(small) and "before" not in small
+    assert_valid(small, "run-summary")
+
+
+@pytest.mark.parametrize("value", ["abc", "12", "-1"])
+def test_a_termination_message_limit_that_is_not_a_usable_byte_count_stops_the_runner_with_what_to_set(value, capsys):
+    from labkit_runner.runner import main
+
+    env = {"LABKIT_RUN_ID": "r", "LABKIT_RUN_SPEC": "{}", "LABKIT_ARTIFACTS_URI": "file:///tmp/x/", "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": value}
+    assert main(env) == 1
+    assert f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES='{value}': expected a whole number of bytes of at least 256 (default 4096)" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("uri", ["http://bucket/x", "s3:///nobucket/"])
 def test_an_artifacts_uri_that_is_neither_s3_nor_file_is_refused(uri):
     from labkit_runner.artifacts import ArtifactError, ArtifactStore

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import tarfile
 import time
@@ -16,7 +15,7 @@ FINAL_STATES = ("succeeded", "failed", "cancelled")
 
 
 class LabkitError(RuntimeError):
-    """The controller refused a request or a run did not succeed; `status` is the HTTP status (0 for none)."""
+    """The controller refused a request or a run did not succeed; `status` is the HTTP status (0 for none), `body` the controller's JSON answer."""
 
     def __init__(self, message: str, status: int = 0, body: dict | None = None):
         self.status = status
@@ -24,18 +23,41 @@ class LabkitError(RuntimeError):
         super().__init__(message)
 
 
-def _error_message(response: requests.Response) -> tuple[str, dict]:
+class RunRefused(LabkitError):
+    """The controller refused a run (422): it can never run as submitted. `reason` says why; `suggestions` are configs that fit, nearest first."""
+
+    def __init__(self, message: str, status: int, body: dict):
+        super().__init__(message, status, body)
+        self.reason: str = body.get("reason", "")
+        #: [{"change": "turn gradient checkpointing on", "spec": {...}, "totalMiB": 9120}, ...]
+        self.suggestions: list[dict] = body.get("suggestions", [])
+        self.estimate: dict = body.get("estimate", {})
+        self.quota_mib: int | None = body.get("quotaMiB")
+
+
+def describe_suggestions(suggestions: list[dict]) -> str:
+    """One line per suggested change that fits: `- <change> (about <totalMiB> MiB)`; empty without suggestions."""
+    return "\n".join(f"- {s.get('change', '?')} (about {s['totalMiB']:,} MiB)" if "totalMiB" in s else f"- {s.get('change', '?')}" for s in suggestions)
+
+
+def _error(response: requests.Response) -> LabkitError:
+    """The exception for an error answer. The controller answers `{error, problems?}`, or for a refused run (422) `{decision: "refused", reason, estimate, quotaMiB, suggestions}` (docs/api.md)."""
     try:
         body = response.json()
     except ValueError:
-        return f"{response.status_code} {response.reason}: {response.text[:500]}", {}
+        return LabkitError(f"{response.status_code} {response.reason}: {response.text[:500]}", response.status_code)
     if not isinstance(body, dict):
-        return f"{response.status_code} {response.reason}", {}
-    text = body.get("reason") or body.get("message") or body.get("error") or response.reason
-    suggestion = body.get("suggestion") or body.get("suggestions")
-    if suggestion:
-        text += f"\nA config that fits: {json.dumps(suggestion, indent=2)}"
-    return text, body
+        return LabkitError(f"{response.status_code} {response.reason}", response.status_code)
+    if response.status_code == 422 and body.get("decision") == "refused":
+        text = f"run refused: {body.get('reason', 'no reason given')}"
+        if body.get("suggestions"):
+            text += "\nChanges that would fit (resubmit with one; the full specs are in .suggestions):\n" + describe_suggestions(body["suggestions"])
+        return RunRefused(text, response.status_code, body)
+    text = body.get("error") or f"{response.status_code} {response.reason}"
+    problems = body.get("problems") or []
+    if problems and not all(problem in text for problem in problems):
+        text += "\n" + "\n".join(f"- {problem}" for problem in problems)
+    return LabkitError(text, response.status_code, body)
 
 
 class LabkitClient:
@@ -49,7 +71,12 @@ class LabkitClient:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> LabkitClient:
-        """A client for LABKIT_API_URL with LABKIT_TOKEN (both set in every lab)."""
+        """A client for LABKIT_API_URL with LABKIT_TOKEN (both set in every lab).
+
+        LABKIT_API_URL is the controller's base URL without `/v1`: in a lab the in-cluster Service
+        (`http://lab-controller.labkit-system.svc.cluster.local:8080`), from outside the gateway's
+        `https://<domain>/api`; the client appends `/v1/...` to either.
+        """
         env = dict(os.environ if env is None else env)
         missing = [name for name in ("LABKIT_API_URL", "LABKIT_TOKEN") if not env.get(name)]
         if missing:
@@ -68,8 +95,7 @@ class LabkitClient:
         except requests.RequestException as error:
             raise LabkitError(f"cannot reach the lab-controller at {self.api_url}: {error}") from error
         if response.status_code >= 400:
-            message, data = _error_message(response)
-            raise LabkitError(message, response.status_code, data)
+            raise _error(response)
         return response.json() if response.content else {}
 
     @staticmethod
@@ -80,11 +106,16 @@ class LabkitClient:
         return spec
 
     def estimate(self, exercise: str | None = None, **overrides) -> dict:
-        """Predicted peak VRAM of a run (totalMiB, breakdown, whether it fits your quota, configs that would)."""
+        """Dry run (nothing is stored): the controller's answer `{fits, spec, estimate: {totalMiB, breakdown}, quotaMiB, largestSlotMiB, reason?, suggestions}`."""
         return self._request("POST", "/v1/estimate", {"spec": self._spec(exercise, overrides)})
 
     def submit(self, exercise: str, dataset: str | os.PathLike | None = None, **overrides) -> dict:
-        """Start a run of an exercise, optionally on a local JSONL file (checked first); return the run (state queued/starting)."""
+        """Start a run of an exercise, optionally on a local JSONL file (checked first, uploaded with the run).
+
+        Returns the run (`id`, `state` starting or queued, `queuePosition`, ...) with the controller's
+        `decision` ("admitted" or "queued") added. Raises `RunRefused` when the run can never fit,
+        with the reason and the changes that would.
+        """
         spec = self._spec(exercise, overrides)
         body: dict = {"spec": spec}
         if dataset is not None:
@@ -94,12 +125,16 @@ class LabkitClient:
             load_conversations(path)  # the same checks the runner makes, before anything is uploaded
             spec["dataset"] = {**spec.get("dataset", {}), "source": "upload", "name": path.name}
             body["dataset"] = {"name": path.name, "contentBase64": base64.b64encode(path.read_bytes()).decode("ascii")}
-        return self._request("POST", "/v1/runs", body)
+        answer = self._request("POST", "/v1/runs", body)  # {decision, reason?, run}
+        run = dict(answer["run"])
+        run["decision"] = answer["decision"]
+        if answer.get("reason") and not run.get("reason"):
+            run["reason"] = answer["reason"]
+        return run
 
     def runs(self) -> list[dict]:
         """Your runs, newest first."""
-        data = self._request("GET", "/v1/runs")
-        return data["runs"] if isinstance(data, dict) and "runs" in data else data
+        return self._request("GET", "/v1/runs")["runs"]
 
     def run(self, run_id: str) -> dict:
         """One run as the controller sees it now."""
@@ -111,10 +146,8 @@ class LabkitClient:
 
     def loss(self, run_id: str) -> list[dict]:
         """The training loss so far: [{step, loss, learningRate}], in step order."""
-        data = self._request("GET", f"/v1/runs/{run_id}/loss")
-        if isinstance(data, dict):
-            data = data.get("points", data.get("lossSeries", []))
-        return sorted(data, key=lambda point: point["step"])
+        points = self._request("GET", f"/v1/runs/{run_id}/loss")["points"]
+        return sorted(points, key=lambda point: point["step"])
 
     def wait(self, run_id: str, poll_seconds: float = 5.0, timeout_seconds: float | None = None, progress: bool = True) -> dict:
         """Poll a run until it ends, with a progress bar of its training steps; return the final run."""
@@ -147,11 +180,8 @@ class LabkitClient:
 
     def artifacts(self, run_id: str) -> dict[str, str]:
         """Download links of the run's files by name (adapter.tar.gz, results.json); they expire after an hour."""
-        data = self._request("GET", f"/v1/runs/{run_id}/artifacts")
-        links = data.get("artifacts", data) if isinstance(data, dict) else data
-        if isinstance(links, dict):
-            return dict(links)
-        return {link["name"]: link["url"] for link in links}
+        # {artifactsUri, artifacts: [{name, sizeBytes, url, expiresAt}]}
+        return {link["name"]: link["url"] for link in self._request("GET", f"/v1/runs/{run_id}/artifacts")["artifacts"]}
 
     def _download(self, url: str, destination: Path) -> Path:
         # Presigned S3 URLs carry their own signature: no bearer token for them.

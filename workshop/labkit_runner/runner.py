@@ -20,9 +20,12 @@ from .failures import describe_failure
 from .memory import apply_vram_grant, memory_snapshot, peak_vram_mib
 from .run_spec import parse_run_spec
 
+#: Default size limit of the termination message, bytes (Kubernetes keeps at most 4096; LABKIT_TERMINATION_MESSAGE_MAX_BYTES overrides it).
 TERMINATION_MESSAGE_MAX_BYTES = 4096
 DEFAULT_DATASETS_DIR = "/opt/labkit/datasets"
 DEFAULT_TERMINATION_LOG = "/dev/termination-log"
+#: The smallest termination-message limit the runner accepts, bytes: room for runId, status and a shortened reason.
+MIN_TERMINATION_MESSAGE_BYTES = 256
 
 
 @dataclass
@@ -39,6 +42,8 @@ class RunnerSettings:
     model_path: str | None = None
     datasets_dir: str = DEFAULT_DATASETS_DIR
     termination_log: str = DEFAULT_TERMINATION_LOG
+    #: Largest termination message the runner writes, bytes (default 4096, Kubernetes' own limit).
+    termination_message_max_bytes: int = TERMINATION_MESSAGE_MAX_BYTES
     work_dir: str | None = None
 
     @classmethod
@@ -48,6 +53,9 @@ class RunnerSettings:
         if missing:
             raise KeyError(f"missing environment variable(s) {', '.join(missing)}: the lab-controller sets them on the Job")
         granted = env.get("LABKIT_GRANTED_VRAM_MIB")
+        max_bytes = env.get("LABKIT_TERMINATION_MESSAGE_MAX_BYTES")
+        if max_bytes is not None and not (max_bytes.strip().isdigit() and int(max_bytes) >= MIN_TERMINATION_MESSAGE_BYTES):
+            raise ValueError(f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES={max_bytes!r}: expected a whole number of bytes of at least {MIN_TERMINATION_MESSAGE_BYTES} (default {TERMINATION_MESSAGE_MAX_BYTES})")
         return cls(
             run_id=env["LABKIT_RUN_ID"],
             spec_text=env["LABKIT_RUN_SPEC"],
@@ -58,6 +66,7 @@ class RunnerSettings:
             model_path=env.get("LABKIT_MODEL_PATH") or None,
             datasets_dir=env.get("LABKIT_DATASETS_DIR") or DEFAULT_DATASETS_DIR,
             termination_log=env.get("LABKIT_TERMINATION_LOG") or DEFAULT_TERMINATION_LOG,
+            termination_message_max_bytes=int(max_bytes) if max_bytes is not None else TERMINATION_MESSAGE_MAX_BYTES,
             work_dir=env.get("LABKIT_WORK_DIR") or None,
         )
 
@@ -224,8 +233,13 @@ def build_result(settings: RunnerSettings, state: RunState, status: str, started
     return result
 
 
-def build_summary(result: dict, results_uri: str | None) -> dict:
-    """The termination message: the RunResult's essentials, at most 4096 bytes of JSON."""
+def build_summary(result: dict, results_uri: str | None, max_bytes: int = TERMINATION_MESSAGE_MAX_BYTES) -> dict:
+    """The termination message: the RunResult's essentials, at most `max_bytes` (default 4096) bytes of JSON.
+
+    Over the limit, the reason is shortened first, then the least needed fields are dropped
+    (before-metrics, final loss, after-metrics, the adapter's sha256); runId, status,
+    peakVramMiB, failureKind and the URIs stay, so the controller can still finish the run.
+    """
     summary = {"runId": result["runId"], "status": result["status"], "peakVramMiB": result["peakVramMiB"]}
     for key in ("reason", "failureKind"):
         if key in result:
@@ -241,8 +255,16 @@ def build_summary(result: dict, results_uri: str | None) -> dict:
         summary["resultsUri"] = results_uri
     if result["lossSeries"]:
         summary["finalLoss"] = result["lossSeries"][-1]["loss"]
-    while len(json.dumps(summary).encode()) > TERMINATION_MESSAGE_MAX_BYTES and summary.get("reason"):
+
+    def size() -> int:
+        return len(json.dumps(summary).encode())
+
+    while size() > max_bytes and len(summary.get("reason", "")) > 40:
         summary["reason"] = summary["reason"][: len(summary["reason"]) // 2] + "…"
+    for key in ("before", "finalLoss", "after", "adapterSha256", "reason", "resultsUri", "adapterUri"):
+        if size() <= max_bytes:
+            break
+        summary.pop(key, None)
     return summary
 
 
@@ -280,7 +302,7 @@ def run(settings: RunnerSettings, events: EventSender | None = None) -> int:
             results_uri = store.put_bytes(json.dumps(result, indent=2).encode(), "results.json")
         except Exception as error:  # the summary below still reaches the controller
             print(f"labkit-runner: could not upload results.json: {error}", file=sys.stderr)
-    summary = build_summary(result, results_uri)
+    summary = build_summary(result, results_uri, settings.termination_message_max_bytes)
     write_termination_message(settings.termination_log, summary)
     events.phase("failed" if failure else "succeeded", failure[1] if failure else None)
     print(json.dumps(summary))
