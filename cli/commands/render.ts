@@ -1,7 +1,9 @@
 /**
- * `labkit render FILE`: every Kubernetes object of the cohort's labs and warm start as YAML, for
- * teams that apply manifests themselves instead of running Pulumi. Learner tokens are generated
- * here (or kept from an earlier render), so the output holds secrets.
+ * `labkit render FILE`: every Kubernetes object of the cohort's labs, warm start and lab-controller
+ * as YAML, for teams that apply manifests themselves instead of running Pulumi. Learner and
+ * instructor tokens are generated here (or kept from an earlier render), so the output holds
+ * secrets: learner tokens in their labs' Secrets, instructor tokens in comments at the top of the
+ * file (the cluster gets only their sha256).
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -54,17 +56,43 @@ export function tokensFromRender(text: string, file: string): Map<string, string
   return tokens;
 }
 
+/** Marks an instructor's token in the YAML's leading comments: `# instructor-token <id>: <token>`. */
+const INSTRUCTOR_TOKEN_COMMENT = "# instructor-token";
+
+/** The leading comment lines of a rendered file: what it holds, and each instructor's token. */
+export function instructorTokensComment(tokens: ReadonlyMap<string, string>): string {
+  const lines = [
+    "# Written by `labkit render`: it holds every learner's and instructor's token; keep it private.",
+    "# Instructors sign in to the dashboard (<base URL>/dashboard/) and the API (/api/) with these tokens;",
+    "# the cluster stores only their sha256.",
+    ...[...tokens].map(([id, token]) => `${INSTRUCTOR_TOKEN_COMMENT} ${id}: ${token}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Instructor tokens found in the leading comments of an earlier render, by instructor id. */
+export function instructorTokensFromRender(text: string): Map<string, string> {
+  const tokens = new Map<string, string>();
+  const pattern = /^# instructor-token ([a-z0-9-]+): ([A-Za-z0-9]+)[ \t]*$/gm;
+  for (const match of text.matchAll(pattern)) tokens.set(match[1], match[2]);
+  return tokens;
+}
+
 export function registerRender(program: Command): void {
   program
     .command("render")
     .description(
-      "write every Kubernetes object of the cohort's labs and warm start as YAML (for teams that don't use Pulumi)",
+      "write every Kubernetes object of the cohort's labs, warm start and lab-controller as YAML (for teams that don't use Pulumi)",
     )
     .argument("<file>", "path of cohort.yaml")
     .option("-o, --output <file>", "write the YAML here (created private, mode 600) instead of standard output")
     .option(
       "--keep-tokens-from <file>",
-      "reuse the learner tokens of an earlier render's YAML (new learners get new tokens)",
+      "reuse the learner and instructor tokens of an earlier render's YAML (new people get new tokens)",
+    )
+    .option(
+      "--artifact-bucket <name>",
+      "S3 bucket of datasets and adapters the controller uses (without one it refuses uploads and artifact links)",
     )
     .option(
       "--gateway <namespace/name>",
@@ -93,7 +121,7 @@ export function registerRender(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nThe YAML holds each learner's token: keep it private. Render again with --keep-tokens-from to keep\nthe tokens learners already have.\n\nExample:\n  labkit render workshop/cohort.example.yaml -o labs.yaml && kubectl apply -f labs.yaml",
+      "\nThe YAML holds each learner's token, and each instructor's token in its first comment lines: keep it\nprivate. Render again with --keep-tokens-from to keep the tokens people already have.\n\nExample:\n  labkit render workshop/cohort.example.yaml -o labs.yaml && kubectl apply -f labs.yaml",
     )
     .action(
       (
@@ -101,6 +129,7 @@ export function registerRender(program: Command): void {
         options: {
           output?: string;
           keepTokensFrom?: string;
+          artifactBucket?: string;
           gateway: string;
           gatewayListener?: string;
           gatewayProxyNamespace: string;
@@ -123,6 +152,7 @@ export function registerRender(program: Command): void {
           modelCacheStorageClassName: options.modelCacheStorageClass,
         };
         let kept = new Map<string, string>();
+        let keptInstructors = new Map<string, string>();
         if (options.keepTokensFrom) {
           let text: string;
           try {
@@ -133,20 +163,34 @@ export function registerRender(program: Command): void {
             );
           }
           kept = tokensFromRender(text, options.keepTokensFrom);
+          keptInstructors = instructorTokensFromRender(text);
         }
         const tokens = new Map(cohort.learners.map((l) => [l.id, kept.get(l.id) ?? generateToken()]));
-        const objects = renderCohort(cohort, { platform, tokens });
-        const yaml = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
-        const keptCount = cohort.learners.filter((l) => kept.has(l.id)).length;
-        const summary = `${objects.length} objects for ${cohort.learners.length} learners (${keptCount} tokens kept, ${cohort.learners.length - keptCount} generated)`;
+        const instructorTokens = new Map(
+          cohort.instructors.map((p) => [p.id, keptInstructors.get(p.id) ?? generateToken()]),
+        );
+        const objects = renderCohort(cohort, {
+          platform,
+          tokens,
+          instructorTokens,
+          bucketName: options.artifactBucket,
+        });
+        const yaml =
+          instructorTokensComment(instructorTokens) +
+          objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+        const people = [...cohort.learners, ...cohort.instructors];
+        const keptCount = people.filter((p) => kept.has(p.id) || keptInstructors.has(p.id)).length;
+        const summary = `${objects.length} objects for ${cohort.learners.length} learners and ${cohort.instructors.length} instructor${cohort.instructors.length === 1 ? "" : "s"} (${keptCount} tokens kept, ${people.length - keptCount} generated)`;
         if (options.output) {
           writeFileSync(options.output, yaml, { mode: 0o600 });
           process.stderr.write(
-            `wrote ${summary} to ${options.output}; it holds every learner's token: keep it private\n`,
+            `wrote ${summary} to ${options.output}; it holds every learner's and instructor's token: keep it private\n`,
           );
         } else {
           process.stdout.write(yaml);
-          process.stderr.write(`rendered ${summary}; the YAML holds every learner's token: keep it private\n`);
+          process.stderr.write(
+            `rendered ${summary}; the YAML holds every learner's and instructor's token: keep it private\n`,
+          );
         }
       },
     );

@@ -7,10 +7,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { controllerRoute } from "../../charts/controller/controller-route";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
-import { API_PATH, CONTROLLER_SERVICE, commonLabels, DASHBOARD_PATH, SYSTEM_NAMESPACE } from "../../charts/names";
+import { commonLabels, SYSTEM_NAMESPACE } from "../../charts/names";
 import type { Cohort } from "../../schema/cohort";
-import { COHORT_GATEWAY, type GatewayRef, httpRouteManifest } from "../platform/gateway";
+import { COHORT_GATEWAY, type GatewayRef } from "../platform/gateway";
 import { GP3_STORAGE_CLASS, MODEL_CACHE_STORAGE_CLASS } from "../platform/storage";
 import { Controller } from "./controller";
 import { Labs } from "./labs";
@@ -66,15 +67,7 @@ export class CohortApps extends pulumi.ComponentResource {
     );
     new k8s.apiextensions.CustomResource(
       `${name}-controller-route`,
-      httpRouteManifest({
-        name: CONTROLLER_SERVICE.name,
-        namespace: SYSTEM_NAMESPACE,
-        pathPrefixes: [DASHBOARD_PATH, API_PATH],
-        service: CONTROLLER_SERVICE,
-        hostname: args.cohort.domain?.name,
-        labels,
-        gateway: this.gateway,
-      }),
+      controllerRoute({ cohortName: args.cohort.name, gateway: this.gateway, hostname: args.cohort.domain?.name }),
       { ...inCluster, dependsOn: [systemNamespace] },
     );
     const labs = new Labs(

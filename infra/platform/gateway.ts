@@ -75,34 +75,6 @@ export function envoyPodSelector(gateway: { name: string; namespace: string }): 
   };
 }
 
-/** An HTTPRoute sending a path prefix to a Service in the route's namespace (pure; used for labs and the controller). */
-export function httpRouteManifest(route: {
-  readonly name: string;
-  readonly namespace: string;
-  readonly pathPrefixes: readonly string[];
-  readonly service: { readonly name: string; readonly port: number };
-  readonly hostname?: string;
-  readonly labels?: Record<string, string>;
-  readonly gateway?: GatewayRef;
-}) {
-  const gateway = route.gateway ?? COHORT_GATEWAY;
-  return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "HTTPRoute",
-    metadata: { name: route.name, namespace: route.namespace, ...(route.labels ? { labels: route.labels } : {}) },
-    spec: {
-      parentRefs: [{ name: gateway.name, namespace: gateway.namespace, sectionName: gateway.sectionName }],
-      ...(route.hostname ? { hostnames: [route.hostname] } : {}),
-      rules: [
-        {
-          matches: route.pathPrefixes.map((value) => ({ path: { type: "PathPrefix", value } })),
-          backendRefs: [{ name: route.service.name, port: route.service.port }],
-        },
-      ],
-    },
-  };
-}
-
 export interface GatewayArgs {
   /** Cohort name, for labels. */
   readonly cohortName: string;

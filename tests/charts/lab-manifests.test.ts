@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import fc from "fast-check";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -15,7 +16,8 @@ import { validateObject } from "./validate-object";
 
 const cohort = loadCohort("workshop/cohort.example.yaml");
 const tokens = new Map(cohort.learners.map((l, i) => [l.id, `token-${i}-${l.id}`]));
-const objects = renderCohort(cohort, { tokens, huggingFaceToken: "hf_example" });
+const instructorTokens = new Map(cohort.instructors.map((p) => [p.id, `token-${p.id}`]));
+const objects = renderCohort(cohort, { tokens, instructorTokens, huggingFaceToken: "hf_example" });
 
 function ofLearner(id: string): KubernetesObject[] {
   return objects.filter(
@@ -73,8 +75,10 @@ const coreDns: Pod = {
 describe("lab manifests of the example cohort", () => {
   it("validates every rendered object against the Kubernetes and Gateway API schemas", () => {
     // labkit-system, then the warm start (HF token Secret, model-cache claim, warm-up Job, two
-    // pre-pull DaemonSets), then 11 objects per learner.
-    expect(objects.length).toBe(1 + 5 + cohort.learners.length * 11);
+    // pre-pull DaemonSets), then 11 objects per learner, then the controller (ServiceAccount, two
+    // ClusterRoles, a ClusterRoleBinding, a RoleBinding per learner, claim, ConfigMap, Secret,
+    // Service, Deployment) and its route.
+    expect(objects.length).toBe(1 + 5 + cohort.learners.length * 11 + (9 + cohort.learners.length) + 1);
     for (const object of objects) validateObject(object);
   });
 
@@ -83,7 +87,7 @@ describe("lab manifests of the example cohort", () => {
     expect(() => validateObject(broken)).toThrow(/Service\/lab/);
   });
 
-  it("gives every learner the same eleven objects, all in their own namespace `lab-<learner>`", () => {
+  it("gives every learner the same eleven lab objects and the controller's Job RoleBinding, all in their own namespace `lab-<learner>`", () => {
     for (const learner of cohort.learners) {
       const kinds = ofLearner(learner.id).map((o) => `${o.kind}/${o.metadata?.name}`);
       expect(kinds).toEqual([
@@ -98,6 +102,7 @@ describe("lab manifests of the example cohort", () => {
         "Service/lab",
         "StatefulSet/lab",
         "HTTPRoute/lab",
+        "RoleBinding/labkit-controller-jobs",
       ]);
     }
   });
@@ -110,17 +115,24 @@ describe("lab manifests of the example cohort", () => {
     }
   });
 
-  it("mounts no service-account token in any lab or warm-start pod, and no ServiceAccount automounts one", () => {
+  it("mounts no service-account token in any lab or warm-start pod, and no ServiceAccount automounts one; only the controller's pod gets its token", () => {
+    const withToken: string[] = [];
     for (const object of objects) {
-      if (object.kind === "ServiceAccount") expect(object.automountServiceAccountToken).toBe(false);
-      if (["StatefulSet", "DaemonSet", "Job"].includes(object.kind)) {
-        expect(podSpecOf(object).automountServiceAccountToken).toBe(false);
+      const isController =
+        object.metadata?.name === "lab-controller" && object.metadata?.namespace === SYSTEM_NAMESPACE;
+      if (object.kind === "ServiceAccount" && !isController) expect(object.automountServiceAccountToken).toBe(false);
+      if (["StatefulSet", "DaemonSet", "Job", "Deployment"].includes(object.kind)) {
+        const automount = podSpecOf(object).automountServiceAccountToken;
+        if (automount !== false)
+          withToken.push(`${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`);
       }
     }
+    // The controller watches Jobs, Pods and Nodes through the Kubernetes API (RBAC in controller-rbac.ts).
+    expect(withToken).toEqual([`Deployment/${SYSTEM_NAMESPACE}/lab-controller`]);
   });
 
   it("runs every container non-root, without privilege escalation or capabilities, with RuntimeDefault seccomp, and with CPU and memory limits", () => {
-    for (const object of objects.filter((o) => ["StatefulSet", "DaemonSet", "Job"].includes(o.kind))) {
+    for (const object of objects.filter((o) => ["StatefulSet", "DaemonSet", "Job", "Deployment"].includes(o.kind))) {
       const spec = podSpecOf(object);
       expect(spec.securityContext?.runAsNonRoot).toBe(true);
       expect(spec.securityContext?.seccompProfile?.type).toBe("RuntimeDefault");
@@ -197,6 +209,59 @@ describe("lab manifests of the example cohort", () => {
         },
       ]);
     }
+  });
+});
+
+describe("the lab-controller in the rendered cohort", () => {
+  const indexOf = (kind: string, name: string, namespace?: string) =>
+    objects.findIndex(
+      (o) =>
+        o.kind === kind &&
+        o.metadata?.name === name &&
+        (namespace === undefined || o.metadata?.namespace === namespace),
+    );
+
+  it("renders the labkit-system Namespace once, and the controller's objects once each, after every learner namespace its RoleBindings go into", () => {
+    expect(objects.filter((o) => o.kind === "Namespace" && o.metadata?.name === SYSTEM_NAMESPACE)).toHaveLength(1);
+    const inSystem = objects.filter(
+      (o) => o.metadata?.namespace === SYSTEM_NAMESPACE && o.metadata?.name?.startsWith("lab-controller"),
+    );
+    expect(inSystem.map((o) => o.kind).sort()).toEqual(
+      ["ConfigMap", "Deployment", "HTTPRoute", "PersistentVolumeClaim", "Secret", "Service", "ServiceAccount"].sort(),
+    );
+    const deployment = find<{ spec: { strategy: { type: string }; replicas: number } }>(objects, "Deployment");
+    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: "Recreate" } });
+    for (const learner of cohort.learners) {
+      const namespace = learnerNamespace(learner.id);
+      const binding = indexOf("RoleBinding", "labkit-controller-jobs", namespace);
+      expect(binding, namespace).toBeGreaterThan(indexOf("Namespace", namespace));
+    }
+    expect(indexOf("Deployment", "lab-controller")).toBeGreaterThan(indexOf("Namespace", SYSTEM_NAMESPACE));
+  });
+
+  it("gives the controller only the sha256 of every learner's and instructor's token", () => {
+    const secret = find<{ stringData: Record<string, string> }>(objects, "Secret", "lab-controller-tokens");
+    const file = JSON.parse(secret.stringData["tokens.json"]);
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    expect(file.learners).toHaveLength(cohort.learners.length);
+    expect(file.learners[0]).toEqual({
+      id: cohort.learners[0].id,
+      name: cohort.learners[0].name,
+      tokenSha256: sha256(tokens.get(cohort.learners[0].id) as string),
+    });
+    expect(file.instructors.map((p: { tokenSha256: string }) => p.tokenSha256)).toEqual(
+      cohort.instructors.map((p) => sha256(`token-${p.id}`)),
+    );
+    expect(secret.stringData["tokens.json"]).not.toContain("token-");
+  });
+
+  it("routes `/dashboard/` and `/api/` on the cohort's domain to the controller's Service", () => {
+    const route = find<IHTTPRoute>(objects, "HTTPRoute", "lab-controller");
+    expect(route.metadata?.namespace).toBe(SYSTEM_NAMESPACE);
+    expect(route.spec?.hostnames).toEqual(["labs.example.org"]);
+    const rule = route.spec?.rules?.[0];
+    expect(rule?.matches?.map((m) => m.path?.value)).toEqual(["/dashboard/", "/api/"]);
+    expect(rule?.backendRefs).toEqual([{ kind: "Service", name: "lab-controller", port: 8080 }]);
   });
 });
 

@@ -1,9 +1,14 @@
 /** Validates a rendered object against the Kubernetes OpenAPI schema of its kind (kubernetes-models). */
 import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
@@ -26,6 +31,11 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   DaemonSet,
   Job,
   HTTPRoute,
+  Deployment,
+  ConfigMap,
+  ClusterRole,
+  ClusterRoleBinding,
+  RoleBinding,
 };
 
 /** Throws (with the kind and name) when the object does not match its kind's schema, or the kind is unknown. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,20 +21,61 @@ function tokenOf(objects: any[], learner: string): string {
 describe("labkit render", () => {
   const first = join(dir, "labs.yaml");
 
-  // labkit-system, model-cache claim, warm-up Job, two pre-pull DaemonSets (no HF token given), 11 per learner.
-  it("writes every object of the example cohort as YAML that validates against the Kubernetes schemas, in a private file", async () => {
-    const result = await runLabkit(["render", "workshop/cohort.example.yaml", "-o", first]);
+  // labkit-system, model-cache claim, warm-up Job, two pre-pull DaemonSets (no HF token given), 11 per
+  // learner, then the controller: 9 objects, a RoleBinding per learner, and its route.
+  const expected = 1 + 4 + 24 * 11 + (9 + 24) + 1;
+  it("writes every object of the example cohort, the lab-controller included, as YAML that validates against the Kubernetes schemas, in a private file", async () => {
+    const result = await runLabkit([
+      "render",
+      "workshop/cohort.example.yaml",
+      "-o",
+      first,
+      "--artifact-bucket",
+      "acme-labkit-artifacts",
+    ]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("wrote 269 objects for 24 learners (0 tokens kept, 24 generated)");
+    expect(result.stderr).toContain(
+      `wrote ${expected} objects for 24 learners and 1 instructor (0 tokens kept, 25 generated)`,
+    );
     expect(statSync(first).mode & 0o777).toBe(0o600);
     const objects = objectsOf(first);
-    expect(objects).toHaveLength(269);
+    expect(objects).toHaveLength(expected);
     for (const object of objects) validateObject(object);
+    expect(objects.filter((o) => o.kind === "Namespace" && o.metadata.name === "labkit-system")).toHaveLength(1);
+    const deployment = objects.find((o) => o.kind === "Deployment");
+    expect(deployment.metadata).toMatchObject({ name: "lab-controller", namespace: "labkit-system" });
+    expect(deployment.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deployment.spec.template.spec.containers[0].env).toContainEqual({
+      name: "LABKIT_ARTIFACT_BUCKET",
+      value: "acme-labkit-artifacts",
+    });
+    const route = objects.find((o) => o.kind === "HTTPRoute" && o.metadata.namespace === "labkit-system");
+    expect(route.spec.rules[0].matches.map((m: { path: { value: string } }) => m.path.value)).toEqual([
+      "/dashboard/",
+      "/api/",
+    ]);
     const tokens = new Set(
       objects.filter((o) => o.kind === "Secret" && o.metadata.name === "lab-token").map((o) => o.stringData.token),
     );
     expect(tokens.size).toBe(24);
     for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9]{32}$/);
+  });
+
+  it("writes each instructor's token in the file's first comment lines and only its sha256 into the controller's Secret", () => {
+    const text = readFileSync(first, "utf8");
+    const match = /^# instructor-token instructor-maria: ([A-Za-z0-9]{32})$/m.exec(text);
+    expect(match).not.toBeNull();
+    const token = (match as RegExpExecArray)[1];
+    expect(text.indexOf(token)).toBe(text.lastIndexOf(token));
+    const secret = objectsOf(first).find((o) => o.kind === "Secret" && o.metadata.name === "lab-controller-tokens");
+    const file = JSON.parse(secret.stringData["tokens.json"]);
+    expect(file.instructors).toEqual([
+      {
+        id: "instructor-maria",
+        name: expect.any(String),
+        tokenSha256: createHash("sha256").update(token).digest("hex"),
+      },
+    ]);
   });
 
   it("keeps the tokens of an earlier render with --keep-tokens-from, and applies the gateway flags", async () => {
@@ -51,9 +93,15 @@ describe("labkit render", () => {
       "envoy-gateway-system",
     ]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("(24 tokens kept, 0 generated)");
+    expect(result.stderr).toContain("(25 tokens kept, 0 generated)");
     const before = objectsOf(first);
     const after = objectsOf(second);
+    const instructorToken = (file: string) =>
+      /^# instructor-token instructor-maria: (\S+)$/m.exec(readFileSync(file, "utf8"))?.[1];
+    expect(instructorToken(second)).toBe(instructorToken(first));
+    const tokensFile = (objects: typeof before) =>
+      objects.find((o) => o.kind === "Secret" && o.metadata.name === "lab-controller-tokens").stringData["tokens.json"];
+    expect(tokensFile(after)).toBe(tokensFile(before));
     const learner = after
       .find((o) => o.kind === "Namespace" && o.metadata.name.startsWith("lab-"))
       .metadata.name.slice(4);

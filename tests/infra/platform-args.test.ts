@@ -11,12 +11,7 @@ import {
   networkingAddonArgs,
   PLATFORM_ACCESS_POLICY_ARN,
 } from "../../infra/platform/cluster";
-import {
-  ENVOY_HTTP_CONTAINER_PORT,
-  httpRouteManifest,
-  loadBalancerAnnotations,
-  loadBalancerPorts,
-} from "../../infra/platform/gateway";
+import { ENVOY_HTTP_CONTAINER_PORT, loadBalancerAnnotations, loadBalancerPorts } from "../../infra/platform/gateway";
 import { DEVICE_STACK_MODES, hamiValues, nvidiaDevicePluginValues } from "../../infra/platform/gpu-stack";
 import { kubeSchedulerImage, PINNED_CHARTS } from "../../infra/platform/helm-charts";
 import { controllerPolicyDocument, runnerPolicyDocument } from "../../infra/platform/identity";
@@ -329,19 +324,5 @@ describe("gateway", () => {
       { name: "https", port: 443, targetPort: ENVOY_HTTP_CONTAINER_PORT, protocol: "TCP" },
     ]);
     expect(loadBalancerPorts(false).map((p) => p.port)).toEqual([80]);
-  });
-
-  it("builds one HTTPRoute per path owner, attached to the cohort's Gateway", () => {
-    const route = httpRouteManifest({
-      name: "lab",
-      namespace: "lab-ada",
-      pathPrefixes: ["/u/ada/"],
-      service: { name: "lab", port: 8888 },
-    });
-    expect(route.spec.parentRefs).toEqual([{ name: "labkit", namespace: "labkit-gateway", sectionName: "http" }]);
-    expect(route.spec.rules[0]).toEqual({
-      matches: [{ path: { type: "PathPrefix", value: "/u/ada/" } }],
-      backendRefs: [{ name: "lab", port: 8888 }],
-    });
   });
 });
