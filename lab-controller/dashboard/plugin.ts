@@ -4,7 +4,7 @@
  * chart library) is served from the installed `uplot` package at `/dashboard/vendor/`, so the
  * page needs no CDN and works inside a cluster without internet access.
  *
- * Auth is the API's: the page posts the learner's or instructor's token to `POST /v1/login`
+ * Auth is the API's: the page posts the learner's or instructor's token to `POST /api/v1/login`
  * and every later request (SSE included) carries the HttpOnly session cookie. The static files
  * themselves hold no data and are served to anyone.
  */

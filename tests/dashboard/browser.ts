@@ -38,11 +38,18 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** A page in a new context at laptop size that records console errors and failed page scripts. */
-export async function openPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+/**
+ * A page in a new context at laptop size that records console errors, failed page scripts, and
+ * every request it sends (method and URL, in order).
+ */
+export async function openPage(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; problems: string[]; requests: Array<{ method: string; url: URL }> }> {
   const context = await browser.newContext({ viewport: LAPTOP_VIEWPORT });
   const page = await context.newPage();
   const problems: string[] = [];
+  const requests: Array<{ method: string; url: URL }> = [];
+  page.on("request", (request) => requests.push({ method: request.method(), url: new URL(request.url()) }));
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     // 401s before sign-in and refused connections during a controller restart are expected;
@@ -51,7 +58,7 @@ export async function openPage(browser: Browser): Promise<{ context: BrowserCont
       problems.push(`console error: ${message.text()}`);
     }
   });
-  return { context, page, problems };
+  return { context, page, problems, requests };
 }
 
 /** Save a screenshot of `page` to tests/artifacts/<name>.png and return its path. */

@@ -134,6 +134,35 @@ describe.runIf(chromiumAvailable())("the dashboard in Chromium", () => {
     await context.close();
   });
 
+  it("sends every request through the two paths the gateway routes to the controller: the page under /dashboard/, the API and event streams under /api/v1/", async () => {
+    const { context, page, problems, requests } = await openPage(browser);
+    await signIn(page, controller.url, controller.tokens.instructor);
+    await expect.poll(() => page.locator("#leaderboard-table tbody tr").count()).toBe(2);
+    await page.locator(`#runs a.run-link[data-run-id="${controller.runs.adaRunning}"]`).click();
+    await expect.poll(() => page.locator("#connection").textContent()).toBe("Live");
+    await page.locator(`#runs a.run-link[data-run-id="${controller.runs.adaSucceeded}"]`).click();
+    await expect.poll(() => page.locator(".run-downloads a").count()).toBe(2);
+
+    const toController = requests.filter((r) => r.url.origin === new URL(controller.url).origin);
+    const outside = toController.filter((r) => !/^\/(dashboard|api)\//.test(r.url.pathname));
+    expect(outside.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([]);
+    const apiCalls = toController.filter((r) => r.url.pathname.startsWith("/api/")).map((r) => r.url.pathname);
+    for (const path of [
+      "/api/v1/login",
+      "/api/v1/runs",
+      "/api/v1/cohort",
+      "/api/v1/leaderboard",
+      "/api/v1/events",
+      `/api/v1/runs/${controller.runs.adaRunning}/events`,
+      `/api/v1/runs/${controller.runs.adaRunning}/loss`,
+      `/api/v1/runs/${controller.runs.adaSucceeded}/artifacts`,
+    ]) {
+      expect(apiCalls, path).toContain(path);
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("draws the loss curve further as the runner's progress events arrive", async () => {
     const { context, page, problems } = await openPage(browser);
     await signIn(page, controller.url, controller.tokens.ada);
@@ -158,6 +187,8 @@ describe.runIf(chromiumAvailable())("the dashboard in Chromium", () => {
     await signIn(page, controller.url, controller.tokens.instructor);
     await page.goto(`${controller.url}/dashboard/#run=${controller.runs.adaRunning}`);
     await expect.poll(() => page.locator("#connection").textContent()).toBe("Live");
+    // "Live" may come from the cohort stream alone, before the run's loss has loaded (and its stream opened).
+    await expect.poll(() => pointCount(page)).toBeGreaterThan(0);
     const before = await pointCount(page);
 
     await controller.stop();

@@ -1,11 +1,13 @@
 /**
  * The lab-controller's HTTP API as the dashboard uses it. URLs are relative to the page
- * (`/dashboard/` → `../v1/…`), so the dashboard also works when a gateway mounts the controller
- * under a path prefix. The session cookie set by `login` authenticates everything else.
+ * (`/dashboard/` → `../api/v1/…`): the cohort's gateway routes only `/dashboard/` and `/api/` to
+ * the controller, which serves its API under `/api/v1/` as well as `/v1/`. Relative URLs keep the
+ * dashboard working when a gateway mounts the controller under a longer path prefix. The session
+ * cookie set by `login` authenticates everything else.
  */
 
 /** Base URL of the API, resolved against the page's own URL. */
-export const API_BASE = new URL("../v1/", window.location.href);
+export const API_BASE = new URL("../api/v1/", window.location.href);
 
 /** An API call that did not succeed: the HTTP status and the server's message. */
 export class ApiError extends Error {
