@@ -13,8 +13,7 @@ import { controllerRoute } from "./controller/controller-route";
 import { cohortYamlForController, tokensFileJson } from "./controller/controller-tokens";
 import { buildLab, type KubernetesObject } from "./lab/build-lab";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform, labOptionsFor } from "./lab/lab-options";
-import { RESTRICTED_POD_SECURITY_LABELS } from "./lab/namespace";
-import { commonLabels, SYSTEM_NAMESPACE } from "./names";
+import { systemNamespaceManifest } from "./system-namespace";
 import { imagePrePullDaemonSet } from "./warm-start/image-pre-pull";
 import { huggingFaceTokenSecret, modelCacheWarmUpJob } from "./warm-start/model-cache-warm-up";
 import { modelCacheWriterClaim } from "./warm-start/model-cache-writer-claim";
@@ -69,15 +68,10 @@ export function buildWarmStart(cohort: Cohort, platform: LabPlatform, huggingFac
 export function renderCohort(cohort: Cohort, options: RenderCohortOptions): KubernetesObject[] {
   const platform = options.platform ?? DEFAULT_LAB_PLATFORM;
   // The warm start and the controller live in labkit-system; with Pulumi, CohortApps creates it.
-  const systemNamespace = {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: {
-      name: SYSTEM_NAMESPACE,
-      labels: { ...commonLabels(cohort.name, "system"), ...RESTRICTED_POD_SECURITY_LABELS },
-    },
-  };
-  const objects = [systemNamespace, ...buildWarmStart(cohort, platform, options.huggingFaceToken)];
+  const objects: KubernetesObject[] = [
+    systemNamespaceManifest(cohort.name) as KubernetesObject,
+    ...buildWarmStart(cohort, platform, options.huggingFaceToken),
+  ];
   for (const learner of cohort.learners) {
     const token = options.tokens.get(learner.id);
     if (!token) throw new Error(`no token for learner \`${learner.id}\`: every learner of the roster needs one`);

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { controllerRoute } from "../../charts/controller/controller-route";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
-import { commonLabels, SYSTEM_NAMESPACE } from "../../charts/names";
+import { systemNamespaceManifest } from "../../charts/system-namespace";
 import type { Cohort } from "../../schema/cohort";
 import { COHORT_GATEWAY, type GatewayRef } from "../platform/gateway";
 import { GP3_STORAGE_CLASS, MODEL_CACHE_STORAGE_CLASS } from "../platform/storage";
@@ -59,10 +59,9 @@ export class CohortApps extends pulumi.ComponentResource {
     super("labkit:cohort:CohortApps", name, {}, opts);
     this.gateway = args.gateway ?? COHORT_GATEWAY;
     const inCluster = { parent: this, provider: args.provider };
-    const labels = commonLabels(args.cohort.name, "system");
     const systemNamespace = new k8s.core.v1.Namespace(
       `${name}-system-ns`,
-      { metadata: { name: SYSTEM_NAMESPACE, labels } },
+      systemNamespaceManifest(args.cohort.name),
       inCluster,
     );
     new k8s.apiextensions.CustomResource(

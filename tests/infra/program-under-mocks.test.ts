@@ -223,6 +223,20 @@ describe("the program for the example cohort", () => {
 });
 
 describe("the lab-controller in the program", () => {
+  it("puts labkit-system, like every learner namespace, under the restricted Pod Security Standard", () => {
+    // labkit-gateway holds Envoy Gateway's own chart, which labkit does not author.
+    const namespaces = ofType(resources, "kubernetes:core/v1:Namespace").filter(
+      (n) => kubernetesName(n) !== "labkit-gateway",
+    );
+    expect(namespaces.map(kubernetesName)).toContain("labkit-system");
+    expect(namespaces).toHaveLength(1 + cohort.learners.length);
+    for (const namespace of namespaces) {
+      expect((namespace.inputs as Inputs).metadata.labels, kubernetesName(namespace)).toMatchObject({
+        "pod-security.kubernetes.io/enforce": "restricted",
+      });
+    }
+  });
+
   it("deploys the controller once into labkit-system: Recreate Deployment, database claim on gp3, Service, ServiceAccount `lab-controller`, RBAC with a RoleBinding per learner namespace", () => {
     expectControllerDeployed(
       resources,
