@@ -13,7 +13,11 @@ const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts") && f.includes(filter))
   .sort();
 if (files.length === 0) {
-  console.error(`no benchmark matches \`${filter}\`; available: ${readdirSync(here).filter((f) => f.endsWith(".bench.ts")).join(", ")}`);
+  console.error(
+    `no benchmark matches \`${filter}\`; available: ${readdirSync(here)
+      .filter((f) => f.endsWith(".bench.ts"))
+      .join(", ")}`,
+  );
   process.exit(2);
 }
 let failed = 0;

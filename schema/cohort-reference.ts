@@ -69,7 +69,7 @@ export function cohortReferenceRows(): ReferenceRow[] {
 
 /** The reference as Markdown: one table, every field. */
 export function renderCohortReference(): string {
-  const escape = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const tableCell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
   const lines = [
     "# cohort.yaml reference",
     "",
@@ -80,7 +80,7 @@ export function renderCohortReference(): string {
     "| --- | --- | --- | --- | --- |",
     ...cohortReferenceRows().map(
       (row) =>
-        `| \`${row.path}\` | ${escape(row.type)} | ${row.required ? "yes" : ""} | ${row.defaultValue ? `\`${escape(row.defaultValue)}\`` : ""} | ${escape(row.description)} |`,
+        `| \`${row.path}\` | ${tableCell(row.type)} | ${row.required ? "yes" : ""} | ${row.defaultValue ? `\`${tableCell(row.defaultValue)}\`` : ""} | ${tableCell(row.description)} |`,
     ),
     "",
   ];

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { loadCohort } from "../../schema/load-cohort";
 import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { checkOrphans, type Finding, type NetworkInterfaceCheck } from "../../teardown/orphan-check";
-import { BadInputError, CommandFailedError } from "../exit-codes";
+import { CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";
 import { openKubeTeardownClient } from "../open-kube-client";
 import { readStackOutputs, STACK_OUTPUTS, stringOutput } from "../stack-outputs";

@@ -6,7 +6,6 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { loadCohort } from "../../schema/load-cohort";
-import type { KubeTeardownClient } from "../../teardown/kube-teardown-client";
 import { cohortOnCluster, deleteLearnerNamespaces, planReset } from "../../teardown/reset-cluster";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { plural } from "../format/table";

@@ -536,7 +536,7 @@ export class RunLifecycle {
   private nodeIsGone(node: string | undefined): boolean {
     if (!node) return false;
     const found = this.cluster.nodes().find((n) => n.metadata?.name === node);
-    return !found || !found.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    return !found?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
   }
 
   private async applyOutcome(run: Run, outcome: JobOutcome): Promise<void> {

@@ -66,7 +66,14 @@ describe("capacity", () => {
   });
 
   it("counts MIG slices as schedulable slots", () => {
-    const cap = gpuPoolCapacity({ name: "a100", instanceType: "p4d.24xlarge", count: 1, capacity: "onDemand", sharing: "mig", migProfile: "3g.20gb" });
+    const cap = gpuPoolCapacity({
+      name: "a100",
+      instanceType: "p4d.24xlarge",
+      count: 1,
+      capacity: "onDemand",
+      sharing: "mig",
+      migProfile: "3g.20gb",
+    });
     expect(cap).toMatchObject({ totalGpus: 8, slotsPerGpu: 2, slotMemoryMiB: 19968, totalVramMiB: 8 * 2 * 19968 });
   });
 });

@@ -4,7 +4,9 @@ import { parseCsv, parseRoster } from "../../schema/roster-csv";
 
 describe("roster CSV", () => {
   it("reads quoted fields with commas, doubled quotes and CRLF line ends", () => {
-    const { rows, problems } = parseRoster('id,name,email\r\nada,"Lovelace, Ada",a@x.org\r\nbob,"The ""Builder""",\r\n');
+    const { rows, problems } = parseRoster(
+      'id,name,email\r\nada,"Lovelace, Ada",a@x.org\r\nbob,"The ""Builder""",\r\n',
+    );
     expect(problems).toEqual([]);
     expect(rows).toEqual([
       { person: { id: "ada", name: "Lovelace, Ada", email: "a@x.org" }, line: 2 },
@@ -15,13 +17,19 @@ describe("roster CSV", () => {
   it("says which line has the wrong number of fields", () => {
     const { problems } = parseRoster("id,name,email\nada,Ada,a@x.org\nbob\n");
     expect(problems).toEqual([
-      { line: 3, column: 1, message: "expected 3 fields (id,name,email), found 1; quote a field that contains a comma" },
+      {
+        line: 3,
+        column: 1,
+        message: "expected 3 fields (id,name,email), found 1; quote a field that contains a comma",
+      },
     ]);
   });
 
   it("refuses a file without the id and name columns", () => {
     const { problems } = parseRoster("learner,fullname\nada,Ada\n");
-    expect(problems[0].message).toBe("the roster's header is `learner,fullname`: expected `id,name,email` (email optional)");
+    expect(problems[0].message).toBe(
+      "the roster's header is `learner,fullname`: expected `id,name,email` (email optional)",
+    );
   });
 
   it("round-trips any table of fields written with RFC 4180 quoting", () => {

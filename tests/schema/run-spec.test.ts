@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RunSpecInput, RunSpecError, resolveRunSpec } from "../../schema/run-spec";
+import { RunSpecError, type RunSpecInput, resolveRunSpec } from "../../schema/run-spec";
 
 const exercise: RunSpecInput = {
   baseModel: "Qwen/Qwen2.5-1.5B-Instruct",
