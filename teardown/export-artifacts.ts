@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { cohortArtifactPrefix } from "../charts/names";
 import { mapWithConcurrency } from "../cli/map-with-concurrency";
+import { writeFileAtomic } from "../cli/write-file-atomic";
 import { type RunResult, RunResultSchema } from "../schema/run-result";
 import {
   ADAPTER_FILE,
@@ -24,7 +25,7 @@ import {
   type RunArtifacts,
   type Verification,
 } from "./export-manifest";
-import { ExportState, writeFileAtomic } from "./export-state";
+import { ExportState } from "./export-state";
 import type { CopyProgress } from "./progress-bar";
 
 /** Where artifacts are read from: S3 in the CLI (`S3ArtifactStore`), anything S3-like in tests. */

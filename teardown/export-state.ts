@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../cli/write-file-atomic";
 
 /** State file name inside the export folder. */
 export const EXPORT_STATE_FILE = ".labkit-export-state.json";
@@ -24,13 +25,6 @@ interface StateDocument {
   bucket: string;
   cohort: string;
   files: Record<string, CopiedFile>;
-}
-
-/** Writes `text` to `path` through a temporary file and a rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
 }
 
 /** The state file of one export folder; saves are serialized so concurrent copies never interleave. */

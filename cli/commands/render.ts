@@ -6,7 +6,7 @@
  * file (the cluster gets only their sha256).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseAllDocuments, stringify } from "yaml";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
@@ -15,6 +15,7 @@ import { LABELS } from "../../charts/names";
 import { renderCohort } from "../../charts/render-cohort";
 import { loadCohort } from "../../schema/load-cohort";
 import { BadInputError } from "../exit-codes";
+import { writeFileAtomic } from "../write-file-atomic";
 
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -124,7 +125,7 @@ export function registerRender(program: Command): void {
       "\nThe YAML holds each learner's token, and each instructor's token in its first comment lines: keep it\nprivate. Render again with --keep-tokens-from to keep the tokens people already have.\n\nExample:\n  labkit render workshop/cohort.example.yaml -o labs.yaml && kubectl apply -f labs.yaml",
     )
     .action(
-      (
+      async (
         file: string,
         options: {
           output?: string;
@@ -182,7 +183,7 @@ export function registerRender(program: Command): void {
         const keptCount = people.filter((p) => kept.has(p.id) || keptInstructors.has(p.id)).length;
         const summary = `${objects.length} objects for ${cohort.learners.length} learners and ${cohort.instructors.length} instructor${cohort.instructors.length === 1 ? "" : "s"} (${keptCount} tokens kept, ${people.length - keptCount} generated)`;
         if (options.output) {
-          writeFileSync(options.output, yaml, { mode: 0o600 });
+          await writeFileAtomic(options.output, yaml, 0o600);
           process.stderr.write(
             `wrote ${summary} to ${options.output}; it holds every learner's and instructor's token: keep it private\n`,
           );

@@ -1,10 +1,11 @@
 /** `labkit schema`: print (or write) the JSON Schemas generated from labkit's zod schemas. */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { renderCohortReference } from "../../schema/cohort-reference";
 import { GENERATED_SCHEMA_DIR, generateJsonSchemas, type SchemaFileName } from "../../schema/json-schema";
 import { BadInputError } from "../exit-codes";
+import { writeFileAtomic } from "../write-file-atomic";
 
 export function registerSchema(program: Command): void {
   program
@@ -21,7 +22,7 @@ export function registerSchema(program: Command): void {
       "after",
       "\nEditors: put this first line in cohort.yaml for completion and checks (YAML language server):\n  # yaml-language-server: $schema=<path to>/schema/generated/cohort.schema.json",
     )
-    .action((options: { name: string; write?: string | boolean; reference?: boolean }) => {
+    .action(async (options: { name: string; write?: string | boolean; reference?: boolean }) => {
       if (options.reference) {
         process.stdout.write(renderCohortReference());
         return;
@@ -30,12 +31,7 @@ export function registerSchema(program: Command): void {
       if (options.write !== undefined) {
         const dir = typeof options.write === "string" ? options.write : GENERATED_SCHEMA_DIR;
         mkdirSync(dir, { recursive: true });
-        for (const [name, text] of Object.entries(schemas)) {
-          // Write then rename, so an interrupted run never leaves half a schema behind.
-          const target = join(dir, name);
-          writeFileSync(`${target}.tmp`, text);
-          renameSync(`${target}.tmp`, target);
-        }
+        for (const [name, text] of Object.entries(schemas)) await writeFileAtomic(join(dir, name), text);
         process.stdout.write(`wrote ${Object.keys(schemas).length} schemas to ${dir}\n`);
         return;
       }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,6 +24,17 @@ describe("labkit render", () => {
   // labkit-system, model-cache claim, warm-up Job, two pre-pull DaemonSets (no HF token given), 11 per
   // learner, then the controller: 9 objects, a RoleBinding per learner, and its route.
   const expected = 1 + 4 + 24 * 11 + (9 + 24) + 1;
+  it("makes an existing, world-readable output file private, and leaves no temporary file behind", async () => {
+    const sub = mkdtempSync(join(dir, "existing-"));
+    const target = join(sub, "labs.yaml");
+    writeFileSync(target, "old\n", { mode: 0o644 });
+    const result = await runLabkit(["render", "tests/fixtures/cohorts/valid-minimal.yaml", "-o", target]);
+    expect(result.code).toBe(0);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readFileSync(target, "utf8")).toContain("kind: Namespace");
+    expect(readdirSync(sub)).toEqual(["labs.yaml"]);
+  });
+
   it("writes every object of the example cohort, the lab-controller included, as YAML that validates against the Kubernetes schemas, in a private file", async () => {
     const result = await runLabkit([
       "render",
