@@ -43,6 +43,8 @@ class FakeController:
         self.runs: dict[str, dict] = {}
         self.uploads: dict[str, bytes] = {}
         self.files: dict[str, bytes] = {}
+        #: True: submits are admitted at once (201, state starting, on GPU 0 of a node); False: queued at #2 (202).
+        self.admit = False
         self.timeline: list[dict] = [
             {"state": "queued", "queuePosition": 2},
             {"state": "starting", "phase": "starting"},
@@ -96,6 +98,11 @@ class FakeController:
                         controller.uploads[run_id] = base64.b64decode(body["dataset"]["contentBase64"])
                     run = {"id": run_id, "learnerId": "ana", "exercise": spec["exercise"], "state": "queued", "queuePosition": 2, "reason": "no GPU has 9000 MiB free", "spec": spec, "estimate": {"totalMiB": total, "breakdown": {}}, "createdAt": "2026-12-07T09:00:00Z", "attempts": 0, "_polls": 0}
                     controller.runs[run_id] = run
+                    if controller.admit:
+                        run.update({"state": "starting", "phase": "starting", "grantedMiB": total, "placement": {"node": "ip-10-0-1-23.ec2.internal", "gpuIndex": 0}})
+                        for key in ("queuePosition", "reason"):
+                            run.pop(key)
+                        return self._send(201, {"decision": "admitted", "run": _public(run)})
                     return self._send(202, {"decision": "queued", "reason": run["reason"], "run": _public(run)})
                 if method == "GET" and path == "/v1/runs":
                     return self._send(200, {"runs": [_public(r) for r in reversed(controller.runs.values())]})
@@ -132,7 +139,7 @@ class FakeController:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # a quick shutdown() per test
 
     def close(self):
         self.server.shutdown()

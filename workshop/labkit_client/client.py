@@ -109,14 +109,19 @@ class LabkitClient:
         """Dry run (nothing is stored): the controller's answer `{fits, spec, estimate: {totalMiB, breakdown}, quotaMiB, largestSlotMiB, reason?, suggestions}`."""
         return self._request("POST", "/v1/estimate", {"spec": self._spec(exercise, overrides)})
 
-    def submit(self, exercise: str, dataset: str | os.PathLike | None = None, **overrides) -> dict:
+    def submit(self, exercise: str, dataset: str | os.PathLike | None = None, dataset_settings: dict | None = None, **overrides) -> dict:
         """Start a run of an exercise, optionally on a local JSONL file (checked first, uploaded with the run).
+
+        `dataset_settings` sets fields of the spec's `dataset` section (e.g. `{"testSplit": 0.2}`;
+        default none: the exercise's), which the `dataset` file argument would otherwise shadow.
 
         Returns the run (`id`, `state` starting or queued, `queuePosition`, ...) with the controller's
         `decision` ("admitted" or "queued") added. Raises `RunRefused` when the run can never fit,
         with the reason and the changes that would.
         """
         spec = self._spec(exercise, overrides)
+        if dataset_settings:
+            spec["dataset"] = dict(dataset_settings)
         body: dict = {"spec": spec}
         if dataset is not None:
             from labkit_runner.dataset import load_conversations
