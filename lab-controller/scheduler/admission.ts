@@ -16,11 +16,11 @@ export function refusalReason(
   if (!learner) return `learner \`${run.learnerId}\` is not on the cohort's roster; ask the instructor to add them`;
   if (!(run.requestMiB > 0)) return `the run's VRAM request (${run.requestMiB} MiB) is not a positive number`;
   if (run.requestMiB > learner.quota.vramMiB) {
-    return `the run needs about ${gib(run.requestMiB)} of GPU memory, more than your quota of ${gib(learner.quota.vramMiB)}: turn gradient checkpointing on, lower the micro batch or sequence length, or use qlora (\`labkit estimate\` shows configs that fit)`;
+    return `the run needs about ${gib(run.requestMiB)} of GPU memory, more than your quota of ${gib(learner.quota.vramMiB)}: turn gradient checkpointing on, lower the micro batch or sequence length, or use qlora (\`labkit-run estimate\` in your lab shows configs that fit)`;
   }
   const largest = largestSlotMiB(gpus);
   if (run.requestMiB > largest) {
-    return `the run needs about ${gib(run.requestMiB)}, but the largest GPU slot in the cohort's pools can give ${gib(largest)}: make the run smaller (\`labkit estimate --limit-gib ${Math.floor(largest / 1024)}\` shows configs that fit)`;
+    return `the run needs about ${gib(run.requestMiB)}, but the largest GPU slot in the cohort's pools can give ${gib(largest)}: make the run smaller (\`labkit-run estimate\` in your lab shows configs that fit)`;
   }
   const leftMinutes = learner.quota.gpuMinutes - learner.usage.gpuMinutesUsed;
   if (leftMinutes <= 0) {
