@@ -29,6 +29,24 @@ export function replaceChildren(parent, ...children) {
   parent.replaceChildren(...flattenChildren(children));
 }
 
+/**
+ * Create a `table.data-table` with a caption, one header row of `th scope="col"` and a tbody.
+ * `className` adds classes after `data-table` (default none); `caption` is hidden from sight but
+ * read by screen readers unless `captionVisible` (default false), and omitted when absent;
+ * `headers` are strings or nodes, falsy ones skipped, and no thead when empty (default none);
+ * `rows` are built `tr` elements (default none); other attributes go on the table as with `el`.
+ */
+export function dataTable({ className, caption, captionVisible = false, headers = [], rows = [], ...attributes }) {
+  const columnHeaders = headers.filter(Boolean).map((header) => el("th", { scope: "col" }, header));
+  return el(
+    "table",
+    { class: className ? `data-table ${className}` : "data-table", ...attributes },
+    caption !== undefined && el("caption", captionVisible ? {} : { class: "visually-hidden" }, caption),
+    columnHeaders.length > 0 && el("thead", {}, el("tr", {}, columnHeaders)),
+    el("tbody", {}, rows),
+  );
+}
+
 function flattenChildren(children) {
   return children
     .flat(Number.POSITIVE_INFINITY)

@@ -8,7 +8,7 @@ import { ApiError, api } from "./api.js";
 import { csvObjectUrl } from "./csv.js";
 import { openEventStream } from "./event-stream.js";
 import { formatDuration, formatMiB, formatPercent, formatUsd, RUN_STATES } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 import { renderLeaderboard } from "./leaderboard.js";
 import { openRunDetail } from "./run-detail.js";
 import { renderRunList, runHref, runsCsv, stateBadge } from "./run-list.js";
@@ -224,85 +224,55 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
     const runById = new Map(runs.map((run) => [run.id, run]));
     replaceChildren(
       queueHost,
-      el(
-        "table",
-        { class: "data-table", id: "queue-table" },
-        el("caption", { class: "visually-hidden" }, "Queued runs in order, with how long each has waited"),
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            ["#", "Run", "Learner", "Needs", "Waiting", "Expected start"].map((h) => el("th", { scope: "col" }, h)),
-          ),
-        ),
-        el(
-          "tbody",
-          {},
-          [...cohort.queue]
-            .sort((a, b) => a.position - b.position)
-            .map((entry) => {
-              const run = runById.get(entry.runId);
-              return el(
-                "tr",
-                {},
-                el("td", {}, entry.position),
-                el("th", { scope: "row" }, el("a", { href: runHref(entry.runId) }, entry.runId)),
-                el("td", {}, learnerName(entry.learnerId)),
-                el("td", { class: "num" }, formatMiB(run?.estimate?.totalMiB)),
-                el("td", {}, formatDuration(entry.waitingSeconds)),
-                el("td", {}, typeof run?.etaSeconds === "number" ? `in ${formatDuration(run.etaSeconds)}` : "–"),
-              );
-            }),
-        ),
-      ),
+      dataTable({
+        id: "queue-table",
+        caption: "Queued runs in order, with how long each has waited",
+        headers: ["#", "Run", "Learner", "Needs", "Waiting", "Expected start"],
+        rows: [...cohort.queue]
+          .sort((a, b) => a.position - b.position)
+          .map((entry) => {
+            const run = runById.get(entry.runId);
+            return el(
+              "tr",
+              {},
+              el("td", {}, entry.position),
+              el("th", { scope: "row" }, el("a", { href: runHref(entry.runId) }, entry.runId)),
+              el("td", {}, learnerName(entry.learnerId)),
+              el("td", { class: "num" }, formatMiB(run?.estimate?.totalMiB)),
+              el("td", {}, formatDuration(entry.waitingSeconds)),
+              el("td", {}, typeof run?.etaSeconds === "number" ? `in ${formatDuration(run.etaSeconds)}` : "–"),
+            );
+          }),
+      }),
     );
   }
 
   function renderLearners() {
     replaceChildren(
       learnersHost,
-      el(
-        "table",
-        { class: "data-table", id: "learners-table" },
-        el("caption", { class: "visually-hidden" }, "Learners with their quotas and use"),
-        el(
-          "thead",
-          {},
+      dataTable({
+        id: "learners-table",
+        caption: "Learners with their quotas and use",
+        headers: ["Learner", "Running", "VRAM in use", "GPU-minutes used"],
+        rows: cohort.learners.map((learner) =>
           el(
             "tr",
             {},
-            ["Learner", "Running", "VRAM in use", "GPU-minutes used"].map((h) => el("th", { scope: "col" }, h)),
-          ),
-        ),
-        el(
-          "tbody",
-          {},
-          cohort.learners.map((learner) =>
+            el("th", { scope: "row" }, learner.name, el("span", { class: "muted" }, ` (${learner.id})`)),
+            el("td", { class: "num" }, `${learner.usage?.runningRuns ?? 0} of ${learner.quota?.concurrentRuns ?? "–"}`),
             el(
-              "tr",
-              {},
-              el("th", { scope: "row" }, learner.name, el("span", { class: "muted" }, ` (${learner.id})`)),
-              el(
-                "td",
-                { class: "num" },
-                `${learner.usage?.runningRuns ?? 0} of ${learner.quota?.concurrentRuns ?? "–"}`,
-              ),
-              el(
-                "td",
-                { class: "num" },
-                `${formatMiB(learner.usage?.vramMiB ?? 0)} of ${formatMiB(learner.quota?.vramMiB)}`,
-              ),
-              el(
-                "td",
-                { class: "num" },
-                `${Math.round(learner.usage?.gpuMinutesUsed ?? 0)} of ${learner.quota?.gpuMinutes ?? "–"}`,
-              ),
+              "td",
+              { class: "num" },
+              `${formatMiB(learner.usage?.vramMiB ?? 0)} of ${formatMiB(learner.quota?.vramMiB)}`,
+            ),
+            el(
+              "td",
+              { class: "num" },
+              `${Math.round(learner.usage?.gpuMinutesUsed ?? 0)} of ${learner.quota?.gpuMinutes ?? "–"}`,
             ),
           ),
         ),
-      ),
+      }),
     );
   }
 

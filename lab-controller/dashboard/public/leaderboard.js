@@ -5,7 +5,7 @@
  */
 import { csvObjectUrl, toCsv } from "./csv.js";
 import { formatMetric, formatMetricChange, METRICS } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 
 /**
  * Rank `entries` (`{ learnerId, runId, exercise, before, after }`) by `after[metric]`. Entries
@@ -107,39 +107,24 @@ export function renderLeaderboard(container, { learnerName = (id) => id, runHref
     const label = METRICS[metric].label;
     replaceChildren(
       tableHost,
-      el(
-        "table",
-        { class: "data-table", id: "leaderboard-table" },
-        el("caption", { class: "visually-hidden" }, `Leaderboard by ${label} after training`),
-        el(
-          "thead",
-          {},
+      dataTable({
+        id: "leaderboard-table",
+        caption: `Leaderboard by ${label} after training`,
+        headers: ["Rank", "Learner", "Exercise", "Run", `${label} before`, `${label} after`, "Change"],
+        rows: ranked.map((entry) =>
           el(
             "tr",
             {},
-            ["Rank", "Learner", "Exercise", "Run", `${label} before`, `${label} after`, "Change"].map((heading) =>
-              el("th", { scope: "col" }, heading),
-            ),
+            el("td", {}, entry.rank),
+            el("th", { scope: "row" }, learnerName(entry.learnerId)),
+            el("td", {}, entry.exercise),
+            el("td", {}, el("a", { href: runHref(entry.runId) }, entry.runId)),
+            el("td", { class: "num" }, formatMetric(metric, entry.before?.[metric])),
+            el("td", { class: "num" }, formatMetric(metric, entry.after?.[metric])),
+            el("td", {}, formatMetricChange(metric, entry.before?.[metric], entry.after?.[metric])),
           ),
         ),
-        el(
-          "tbody",
-          {},
-          ranked.map((entry) =>
-            el(
-              "tr",
-              {},
-              el("td", {}, entry.rank),
-              el("th", { scope: "row" }, learnerName(entry.learnerId)),
-              el("td", {}, entry.exercise),
-              el("td", {}, el("a", { href: runHref(entry.runId) }, entry.runId)),
-              el("td", { class: "num" }, formatMetric(metric, entry.before?.[metric])),
-              el("td", { class: "num" }, formatMetric(metric, entry.after?.[metric])),
-              el("td", {}, formatMetricChange(metric, entry.before?.[metric], entry.after?.[metric])),
-            ),
-          ),
-        ),
-      ),
+      }),
     );
   }
 

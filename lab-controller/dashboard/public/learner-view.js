@@ -5,7 +5,7 @@
  */
 import { ApiError, api } from "./api.js";
 import { formatMetric, METRICS, TERMINAL_STATES } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 import { openRunDetail } from "./run-detail.js";
 import { renderRunList, runHref, sortRuns } from "./run-list.js";
 
@@ -71,41 +71,27 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
     const metricNames = Object.keys(METRICS);
     replaceChildren(
       resultsHost,
-      el(
-        "table",
-        { class: "data-table", id: "my-results-table" },
-        el("caption", { class: "visually-hidden" }, "After-training metrics of your finished runs"),
-        el(
-          "thead",
-          {},
+      dataTable({
+        id: "my-results-table",
+        caption: "After-training metrics of your finished runs",
+        headers: ["Run", ...metricNames.map((m) => `${METRICS[m].label} after`)],
+        rows: finished.map((run) =>
           el(
             "tr",
             {},
-            el("th", { scope: "col" }, "Run"),
-            metricNames.map((m) => el("th", { scope: "col" }, `${METRICS[m].label} after`)),
-          ),
-        ),
-        el(
-          "tbody",
-          {},
-          finished.map((run) =>
-            el(
-              "tr",
-              {},
-              el("th", { scope: "row" }, el("a", { href: runHref(run.id) }, run.id)),
-              metricNames.map((m) =>
-                el(
-                  "td",
-                  { class: "num" },
-                  formatMetric(m, run.metrics.after[m]),
-                  run.metrics.before?.[m] !== undefined &&
-                    el("span", { class: "muted" }, ` (was ${formatMetric(m, run.metrics.before[m])})`),
-                ),
+            el("th", { scope: "row" }, el("a", { href: runHref(run.id) }, run.id)),
+            metricNames.map((m) =>
+              el(
+                "td",
+                { class: "num" },
+                formatMetric(m, run.metrics.after[m]),
+                run.metrics.before?.[m] !== undefined &&
+                  el("span", { class: "muted" }, ` (was ${formatMetric(m, run.metrics.before[m])})`),
               ),
             ),
           ),
         ),
-      ),
+      }),
     );
   }
 

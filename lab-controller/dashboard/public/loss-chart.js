@@ -6,7 +6,7 @@
  */
 
 import { formatLoss } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 /** Height of the plot area, CSS px. Default 220 (fits a 768 px tall laptop screen beside the run's details). */
@@ -30,14 +30,13 @@ export function createLossChart(container, { title = "Training loss", runId }) {
   const headingId = `loss-title-${runId}`;
   const summary = el("p", { class: "chart-summary" }, "No loss reported yet.");
   const plotHost = el("div", { class: "chart-plot", role: "img", "aria-labelledby": headingId });
-  const tableBody = el("tbody");
-  const table = el(
-    "table",
-    { class: "data-table compact" },
-    el("caption", {}, `${title}, one row per logged step`),
-    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Step"), el("th", { scope: "col" }, "Loss"))),
-    tableBody,
-  );
+  const table = dataTable({
+    className: "compact",
+    caption: `${title}, one row per logged step`,
+    captionVisible: true,
+    headers: ["Step", "Loss"],
+  });
+  const tableBody = table.tBodies[0];
   const figure = el(
     "figure",
     { class: "loss-chart", dataset: { pointCount: "0" } },

@@ -21,7 +21,7 @@ import {
   METRICS,
   TERMINAL_STATES,
 } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 import { createLossChart } from "./loss-chart.js";
 import { stateBadge } from "./run-list.js";
 
@@ -188,41 +188,31 @@ export function openRunDetail(container, runId, options) {
     replaceChildren(
       vramHost,
       el("h4", { id: "run-vram-heading" }, "VRAM: estimate and measured peak"),
-      el(
-        "table",
-        { class: "data-table compact vram-table" },
-        el("caption", { class: "visually-hidden" }, "VRAM estimate, grant and measured peak"),
-        el(
-          "tbody",
-          {},
-          rows.map(([label, mib, kind]) =>
-            el(
-              "tr",
-              { dataset: { kind } },
-              el("th", { scope: "row" }, label),
-              el("td", { class: "num" }, formatMiB(mib)),
-              el("td", { class: "bar-cell" }, bar(mib, kind)),
-            ),
+      dataTable({
+        className: "compact vram-table",
+        caption: "VRAM estimate, grant and measured peak",
+        rows: rows.map(([label, mib, kind]) =>
+          el(
+            "tr",
+            { dataset: { kind } },
+            el("th", { scope: "row" }, label),
+            el("td", { class: "num" }, formatMiB(mib)),
+            el("td", { class: "bar-cell" }, bar(mib, kind)),
           ),
         ),
-      ),
+      }),
       el("p", { class: "muted", id: "vram-comparison" }, comparison),
       breakdownRows(run.estimate?.breakdown).length > 0 &&
         el(
           "details",
           {},
           el("summary", {}, "How the estimate adds up"),
-          el(
-            "table",
-            { class: "data-table compact" },
-            el(
-              "tbody",
-              {},
-              breakdownRows(run.estimate.breakdown).map((row) =>
-                el("tr", {}, el("th", { scope: "row" }, row.label), el("td", { class: "num" }, formatMiB(row.mib))),
-              ),
+          dataTable({
+            className: "compact",
+            rows: breakdownRows(run.estimate.breakdown).map((row) =>
+              el("tr", {}, el("th", { scope: "row" }, row.label), el("td", { class: "num" }, formatMiB(row.mib))),
             ),
-          ),
+          }),
         ),
     );
     // Widths are set through the CSSOM: the page's CSP forbids inline style attributes.
@@ -244,34 +234,22 @@ export function openRunDetail(container, runId, options) {
               ? "This run reported no metrics."
               : "Metrics appear when evaluation finishes.",
           )
-        : el(
-            "table",
-            { class: "data-table compact", id: "run-metrics-table" },
-            el("caption", { class: "visually-hidden" }, "Evaluation metrics before and after training"),
-            el(
-              "thead",
-              {},
+        : dataTable({
+            className: "compact",
+            id: "run-metrics-table",
+            caption: "Evaluation metrics before and after training",
+            headers: ["Metric", "Before", "After", "Change"],
+            rows: names.map((m) =>
               el(
                 "tr",
                 {},
-                ["Metric", "Before", "After", "Change"].map((h) => el("th", { scope: "col" }, h)),
+                el("th", { scope: "row" }, METRICS[m].label),
+                el("td", { class: "num" }, formatMetric(m, before[m])),
+                el("td", { class: "num" }, formatMetric(m, after[m])),
+                el("td", {}, formatMetricChange(m, before[m], after[m])),
               ),
             ),
-            el(
-              "tbody",
-              {},
-              names.map((m) =>
-                el(
-                  "tr",
-                  {},
-                  el("th", { scope: "row" }, METRICS[m].label),
-                  el("td", { class: "num" }, formatMetric(m, before[m])),
-                  el("td", { class: "num" }, formatMetric(m, after[m])),
-                  el("td", {}, formatMetricChange(m, before[m], after[m])),
-                ),
-              ),
-            ),
-          ),
+          }),
     );
   }
 

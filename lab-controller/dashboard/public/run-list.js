@@ -5,7 +5,7 @@
  */
 import { toCsv } from "./csv.js";
 import { formatClockTime, formatLoss, formatMiB, formatProgress, RUN_STATES } from "./format.js";
-import { el, replaceChildren } from "./html-element.js";
+import { dataTable, el, replaceChildren } from "./html-element.js";
 
 const STATE_ORDER = { running: 0, starting: 1, queued: 2, failed: 3, succeeded: 4, cancelled: 5 };
 
@@ -138,62 +138,45 @@ export function renderRunList(container, { idPrefix, showLearner = false, learne
       );
       return;
     }
-    const headings = ["Run", showLearner && "Learner", "Exercise", "State", "Progress", "Loss", "VRAM", "Created"];
     replaceChildren(
       tableHost,
-      el(
-        "table",
-        { class: "data-table run-list", onkeydown: onKeydown },
-        el(
-          "caption",
-          { class: "visually-hidden" },
-          "Runs; use the arrow keys to move between runs and Enter to open one",
-        ),
-        el(
-          "thead",
-          {},
+      dataTable({
+        className: "run-list",
+        onkeydown: onKeydown,
+        caption: "Runs; use the arrow keys to move between runs and Enter to open one",
+        headers: ["Run", showLearner && "Learner", "Exercise", "State", "Progress", "Loss", "VRAM", "Created"],
+        rows: shown.map((run) =>
           el(
             "tr",
-            {},
-            headings.filter(Boolean).map((h) => el("th", { scope: "col" }, h)),
-          ),
-        ),
-        el(
-          "tbody",
-          {},
-          shown.map((run) =>
+            { class: run.id === selectedRunId ? "selected" : null, dataset: { runId: run.id } },
             el(
-              "tr",
-              { class: run.id === selectedRunId ? "selected" : null, dataset: { runId: run.id } },
+              "th",
+              { scope: "row" },
               el(
-                "th",
-                { scope: "row" },
-                el(
-                  "a",
-                  {
-                    class: "run-link",
-                    href: runHref(run.id),
-                    dataset: { runId: run.id },
-                    "aria-current": run.id === selectedRunId ? "true" : null,
-                  },
-                  run.id,
-                ),
+                "a",
+                {
+                  class: "run-link",
+                  href: runHref(run.id),
+                  dataset: { runId: run.id },
+                  "aria-current": run.id === selectedRunId ? "true" : null,
+                },
+                run.id,
               ),
-              showLearner && el("td", {}, learnerName(run.learnerId)),
-              el("td", {}, run.exercise),
-              el("td", {}, stateBadge(run.state)),
-              el(
-                "td",
-                {},
-                formatProgress(run.step, run.totalSteps) || (run.queuePosition ? `#${run.queuePosition} in queue` : ""),
-              ),
-              el("td", { class: "num" }, formatLoss(run.lastLoss)),
-              el("td", { class: "num" }, formatMiB(run.grantedMiB ?? run.estimate?.totalMiB)),
-              el("td", {}, formatClockTime(run.createdAt)),
             ),
+            showLearner && el("td", {}, learnerName(run.learnerId)),
+            el("td", {}, run.exercise),
+            el("td", {}, stateBadge(run.state)),
+            el(
+              "td",
+              {},
+              formatProgress(run.step, run.totalSteps) || (run.queuePosition ? `#${run.queuePosition} in queue` : ""),
+            ),
+            el("td", { class: "num" }, formatLoss(run.lastLoss)),
+            el("td", { class: "num" }, formatMiB(run.grantedMiB ?? run.estimate?.totalMiB)),
+            el("td", {}, formatClockTime(run.createdAt)),
           ),
         ),
-      ),
+      }),
     );
     if (focusedRunId) tableHost.querySelector(`a.run-link[data-run-id="${CSS.escape(focusedRunId)}"]`)?.focus();
   }
