@@ -3,30 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Controller } from "../../infra/cohort/controller";
 import { loadCohort } from "../../schema/load-cohort";
+import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
 
-interface Created {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-const created: Created[] = [];
+let created: CreatedResource[] = [];
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return {
-          id: `${args.name}-id`,
-          state: { ...args.inputs, result: args.type.startsWith("random:") ? `generated-${args.name}` : undefined },
-        };
-      },
-      call: (args) => args.inputs,
-    },
-    "labkit",
-    "test",
-    false,
-  );
+  created = await recordPulumiResources();
 });
 
 describe("the Controller component", () => {

@@ -1,27 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CohortBudget } from "../../infra/platform/budget";
+import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
 
-interface Created {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const created: Created[] = [];
+let created: CreatedResource[] = [];
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "labkit",
-    "test",
-    false,
-  );
+  created = await recordPulumiResources();
 });
 
 describe("CohortBudget", () => {

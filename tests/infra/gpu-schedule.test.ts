@@ -2,27 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GpuSchedule } from "../../infra/platform/gpu-schedule";
 import type { Schedule } from "../../schema/cohort";
+import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
 
-interface Created {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-const created: Created[] = [];
+let created: CreatedResource[] = [];
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "labkit",
-    "test",
-    false,
-  );
+  created = await recordPulumiResources();
 });
 
 /** Resolves when every output of the given resources is known. */

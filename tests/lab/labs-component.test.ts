@@ -2,32 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Cohort } from "../../schema/cohort";
 import { parseCohort } from "../../schema/load-cohort";
+import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
 
-interface Created {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  parent?: string;
-}
-const created: Created[] = [];
+let created: CreatedResource[] = [];
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state =
-          args.type === "random:index/randomPassword:RandomPassword"
-            ? { ...args.inputs, result: `generated-token-for-${args.name}` }
-            : args.inputs;
-        return { id: `${args.name}-id`, state };
-      },
-      call: (args) => args.inputs,
-    },
-    "labkit",
-    "test",
-    false,
-  );
+  created = await recordPulumiResources();
 });
 
 function cohortWith(learnerIds: string[]): Cohort {
