@@ -10,7 +10,7 @@ import { openEventStream } from "./event-stream.js";
 import { formatDuration, formatMiB, formatPercent, formatUsd, RUN_STATES } from "./format.js";
 import { dataTable, el, replaceChildren } from "./html-element.js";
 import { renderLeaderboard } from "./leaderboard.js";
-import { openRunDetail } from "./run-detail.js";
+import { createRunDetailSlot } from "./run-detail-slot.js";
 import { renderRunList, runHref, runsCsv, stateBadge } from "./run-list.js";
 
 /** Refetch everything this often even without events (wait times, GPU use), ms. Default 15000. */
@@ -94,11 +94,16 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
 
   let cohort = null;
   let runs = [];
-  let detail = null;
-  let openRunId = null;
   let runsExportUrl = null;
   const learnerName = (id) => cohort?.learners.find((learner) => learner.id === id)?.name ?? id;
   const runList = renderRunList(runListHost, { idPrefix: "instructor-runs", showLearner: true, learnerName });
+  const detailSlot = createRunDetailSlot(detailHost, runList, () => runs, {
+    connection,
+    announce,
+    showLearner: true,
+    learnerName,
+    onSessionEnded,
+  });
   const leaderboard = renderLeaderboard(leaderboardHost, { learnerName, runHref });
 
   function renderOverview() {
@@ -336,39 +341,14 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
 
   return {
     openRun(runId, { focus = false } = {}) {
-      if (runId === openRunId) {
-        if (focus) detail?.focus();
-        return;
-      }
-      detail?.close();
-      openRunId = runId;
-      runList.select(runId);
-      detail = openRunDetail(detailHost, runId, {
-        connection,
-        announce,
-        showLearner: true,
-        learnerName,
-        onSessionEnded,
-        onEscape: () => runList.focusRun(runId),
-        onRunChanged: (run) => {
-          const index = runs.findIndex((r) => r.id === run.id);
-          if (index !== -1) {
-            runs[index] = { ...runs[index], ...run };
-            runList.update(runs);
-          }
-        },
-      });
-      if (focus) {
-        detailHost.scrollIntoView({ block: "nearest" });
-        detail.focus();
-      }
+      detailSlot.open(runId, { focus, scroll: true });
     },
     destroy() {
       destroyed = true;
       cohortStream.close();
       clearInterval(pollTimer);
       clearTimeout(eventTimer);
-      detail?.close();
+      detailSlot.close();
       pollStatus({ state: "closed" });
     },
   };

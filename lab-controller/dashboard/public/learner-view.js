@@ -6,7 +6,7 @@
 import { ApiError, api } from "./api.js";
 import { formatMetric, METRICS, TERMINAL_STATES } from "./format.js";
 import { dataTable, el, replaceChildren } from "./html-element.js";
-import { openRunDetail } from "./run-detail.js";
+import { createRunDetailSlot } from "./run-detail-slot.js";
 import { renderRunList, runHref, sortRuns } from "./run-list.js";
 
 /** Refetch the run list this often, ms. Default 5000 (a new run shows up within 5 s). */
@@ -58,8 +58,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
   const runList = renderRunList(runListHost, { idPrefix: "learner-runs" });
   const pollStatus = connection.source("runs-poll");
   let runs = [];
-  let detail = null;
-  let openRunId = null;
+  const detailSlot = createRunDetailSlot(detailHost, runList, () => runs, { connection, announce, onSessionEnded });
   let destroyed = false;
 
   function renderResults() {
@@ -107,7 +106,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
       renderResults();
       pollStatus({ state: "open" });
       // Open the newest run on first load, so the page shows a loss curve without a click.
-      if (openRunId === null && runs.length > 0 && !window.location.hash.startsWith("#run=")) {
+      if (detailSlot.openRunId === null && runs.length > 0 && !window.location.hash.startsWith("#run=")) {
         view.openRun(sortRuns(runs)[0].id);
       }
     } catch (error) {
@@ -122,32 +121,12 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
 
   const view = {
     openRun(runId, { focus = false } = {}) {
-      if (runId === openRunId) {
-        if (focus) detail?.focus();
-        return;
-      }
-      detail?.close();
-      openRunId = runId;
-      runList.select(runId);
-      detail = openRunDetail(detailHost, runId, {
-        connection,
-        announce,
-        onSessionEnded,
-        onEscape: () => runList.focusRun(runId),
-        onRunChanged: (run) => {
-          const index = runs.findIndex((r) => r.id === run.id);
-          if (index !== -1) {
-            runs[index] = { ...runs[index], ...run };
-            runList.update(runs);
-          }
-        },
-      });
-      if (focus) detail.focus();
+      detailSlot.open(runId, { focus });
     },
     destroy() {
       destroyed = true;
       clearInterval(pollTimer);
-      detail?.close();
+      detailSlot.close();
       pollStatus({ state: "closed" });
     },
   };
