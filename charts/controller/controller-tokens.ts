@@ -4,13 +4,13 @@
  * file (`tokens.json`). Pure.
  */
 import { createHash } from "node:crypto";
-import { stringify } from "yaml";
+import { toPortableYaml } from "../../lib/portable-yaml";
 import type { Cohort } from "../../schema/cohort";
 
 /** cohort.yaml for the controller: the validated cohort, defaults filled and the roster inline. */
 export function cohortYamlForController(cohort: Cohort): string {
   const { rosterSource: _source, ...file } = cohort;
-  return stringify(file, { lineWidth: 0 });
+  return toPortableYaml(file);
 }
 
 /** The tokens Secret's JSON: every learner's and instructor's token as sha256 hex; refuses a person without a token. */

@@ -8,11 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform } from "../../charts/lab/lab-options";
 import { LAB_TOKEN_SECRET } from "../../charts/lab/token-secret";
 import { LABELS } from "../../charts/names";
 import { renderCohort } from "../../charts/render-cohort";
+import { toPortableYamlStream } from "../../lib/portable-yaml";
 import { loadCohort } from "../../schema/load-cohort";
 import { BadInputError } from "../exit-codes";
 import { writeFileAtomic } from "../write-file-atomic";
@@ -111,6 +112,10 @@ export function registerRender(program: Command): void {
       DEFAULT_LAB_PLATFORM.gatewayProxyNamespace,
     )
     .option(
+      "--image-registry <path>",
+      "registry path of the lab, runner and controller images, when cohort.yaml names none (`images.registry`), e.g. 123456789012.dkr.ecr.eu-central-1.amazonaws.com/ft-dec26",
+    )
+    .option(
       "--home-storage-class <name>",
       "StorageClass of the learners' home volumes",
       DEFAULT_LAB_PLATFORM.homeStorageClassName,
@@ -136,9 +141,17 @@ export function registerRender(program: Command): void {
           gatewayProxyNamespace: string;
           homeStorageClass: string;
           modelCacheStorageClass: string;
+          imageRegistry?: string;
         },
       ) => {
-        const cohort = loadCohort(file);
+        const loaded = loadCohort(file);
+        const registry = loaded.images.registry ?? options.imageRegistry;
+        if (registry === undefined) {
+          throw new BadInputError(
+            `${file} names no image registry and render cannot create one: set \`images.registry\` in the cohort, or pass --image-registry (where you pushed the lab, runner and controller images, docs/images.md)`,
+          );
+        }
+        const cohort = { ...loaded, images: { ...loaded.images, registry } };
         const [gatewayNamespace, gatewayName, ...extra] = options.gateway.split("/");
         if (!gatewayName || extra.length > 0) {
           throw new BadInputError(
@@ -176,9 +189,7 @@ export function registerRender(program: Command): void {
           instructorTokens,
           bucketName: options.artifactBucket,
         });
-        const yaml =
-          instructorTokensComment(instructorTokens) +
-          objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+        const yaml = instructorTokensComment(instructorTokens) + toPortableYamlStream(objects);
         const people = [...cohort.learners, ...cohort.instructors];
         const keptCount = people.filter((p) => kept.has(p.id) || keptInstructors.has(p.id)).length;
         const summary = `${objects.length} objects for ${cohort.learners.length} learners and ${cohort.instructors.length} instructor${cohort.instructors.length === 1 ? "" : "s"} (${keptCount} tokens kept, ${people.length - keptCount} generated)`;

@@ -8,6 +8,8 @@ import { validateObject } from "../charts/validate-object";
 import { runLabkit } from "../harness/run-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "labkit-render-"));
+/** The cohort's ECR registry, as `pulumi up` would create it. */
+const REGISTRY = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/ft-dec26";
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function objectsOf(file: string) {
@@ -28,7 +30,14 @@ describe("labkit render", () => {
     const sub = mkdtempSync(join(dir, "existing-"));
     const target = join(sub, "labs.yaml");
     writeFileSync(target, "old\n", { mode: 0o644 });
-    const result = await runLabkit(["render", "tests/fixtures/cohorts/valid-minimal.yaml", "-o", target]);
+    const result = await runLabkit([
+      "render",
+      "tests/fixtures/cohorts/valid-minimal.yaml",
+      "--image-registry",
+      REGISTRY,
+      "-o",
+      target,
+    ]);
     expect(result.code).toBe(0);
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readFileSync(target, "utf8")).toContain("kind: Namespace");
@@ -39,6 +48,8 @@ describe("labkit render", () => {
     const result = await runLabkit([
       "render",
       "workshop/cohort.example.yaml",
+      "--image-registry",
+      REGISTRY,
       "-o",
       first,
       "--artifact-bucket",
@@ -94,6 +105,8 @@ describe("labkit render", () => {
     const result = await runLabkit([
       "render",
       "workshop/cohort.example.yaml",
+      "--image-registry",
+      REGISTRY,
       "-o",
       second,
       "--keep-tokens-from",
@@ -126,11 +139,31 @@ describe("labkit render", () => {
   });
 
   it("refuses a malformed --gateway and a bad cohort with exit 2", async () => {
-    const gateway = await runLabkit(["render", "workshop/cohort.example.yaml", "--gateway", "just-a-name"]);
+    const gateway = await runLabkit([
+      "render",
+      "workshop/cohort.example.yaml",
+      "--image-registry",
+      REGISTRY,
+      "--gateway",
+      "just-a-name",
+    ]);
     expect(gateway.code).toBe(2);
     expect(gateway.stderr).toContain("--gateway must be `namespace/name`");
     const cohort = await runLabkit(["render", "tests/fixtures/cohorts/bad-vram-quota.yaml"]);
     expect(cohort.code).toBe(2);
     expect(cohort.stdout).toBe("");
+  });
+
+  it("refuses a cohort without an image registry unless --image-registry names one, and puts that registry in every image", async () => {
+    const refused = await runLabkit(["render", "workshop/cohort.example.yaml"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("names no image registry");
+    expect(refused.stdout).toBe("");
+    const images = objectsOf(first)
+      .flatMap((o) => o.spec?.template?.spec?.containers ?? [])
+      .map((c: { image: string }) => c.image)
+      .filter((image: string) => !image.startsWith("registry.k8s.io/")); // the pre-pull DaemonSets' pause container
+    expect(images.length).toBeGreaterThan(24);
+    for (const image of images) expect(image.startsWith(`${REGISTRY}/`)).toBe(true);
   });
 });
