@@ -4,7 +4,7 @@
  * learner's read-only claim to the same files.
  */
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import { MODEL_CACHE_CLAIM_SIZE } from "../lab/model-cache-claim";
+import { MODEL_CACHE_ACCESS_MODE, MODEL_CACHE_CLAIM_SIZE } from "../lab/model-cache-claim";
 import { commonLabels, SYSTEM_NAMESPACE } from "../names";
 
 /** Name of the warm-up Job's read-write claim in `labkit-system`. */
@@ -24,7 +24,7 @@ export function modelCacheWriterClaim(options: {
       labels: commonLabels(options.cohortName, "model-cache"),
     },
     spec: {
-      accessModes: ["ReadWriteMany"],
+      accessModes: [MODEL_CACHE_ACCESS_MODE],
       storageClassName: options.storageClassName,
       resources: { requests: { storage: MODEL_CACHE_CLAIM_SIZE } },
     },
