@@ -27,6 +27,15 @@ export const RUN_SPEC_ANNOTATION = "labkit.dev/run-spec";
 export const GRANTED_VRAM_ANNOTATION = "labkit.dev/granted-vram-mib";
 /** Annotation holding the attempt number (1 for the first Job of a run). */
 export const ATTEMPT_ANNOTATION = "labkit.dev/attempt";
+/**
+ * HAMi's opt-out label. HAMi's mutating webhook (`vgpu.hami.io`) sends every pod that asks for
+ * `nvidia.com/gpu` to `hami-scheduler`, which knows only HAMi's GPUs; a run on an `exclusive` or
+ * `mig` pool (NVIDIA's device plugin) would stay Pending there. The webhook's objectSelector skips
+ * pods labelled `hami.io/webhook: ignore` (Project-HAMi/HAMi charts/hami/templates/scheduler/webhook.yaml,
+ * v2.10.0). Pinned by tests/contracts/hami.test.ts.
+ */
+export const HAMI_WEBHOOK_OPT_OUT = { key: "hami.io/webhook", value: "ignore" } as const;
+
 /** Name of the runner container (the controller reads its termination message). */
 export const RUNNER_CONTAINER = "runner";
 /** Where the model cache is mounted, read-only; `HF_HOME` points here. */
@@ -63,12 +72,64 @@ export interface RunnerJobOptions {
   readonly attempt?: number;
   /** PersistentVolumeClaim of the shared model cache in the learner's namespace. Default `model-cache`. */
   readonly modelCacheClaimName?: string;
-  /** CPU and memory of the runner container. Default 1 CPU / 6 GiB requested, 4 CPU / 20 GiB limit. */
+  /**
+   * CPU and memory of the runner container. Default: 1 CPU requested, 4 CPU limit, and
+   * `RUNNER_DEFAULT_HOST_MEMORY_MIB` of memory (request = limit); the controller passes
+   * `runnerResources(runnerHostMemoryMiB(...))`, the run's share of its node.
+   */
   readonly resources?: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
 }
 
-/** The default container resources of a runner (a 3B QLoRA run peaks near 20 GiB of host memory while loading). */
-export const RUNNER_RESOURCES = { cpuRequest: "1", cpuLimit: "4", memoryRequest: "6Gi", memoryLimit: "20Gi" } as const;
+/** Host memory of a runner when nothing is known about its node, MiB (a g6e.xlarge's share for one of three runs). */
+export const RUNNER_DEFAULT_HOST_MEMORY_MIB = 9216;
+
+/**
+ * Memory a GPU node keeps for its DaemonSets (VPC CNI, kube-proxy, the CSI node plugins, Pod
+ * Identity agent, the device plugin, the image pre-pull), MiB, before it is shared among runs.
+ */
+export const GPU_NODE_DAEMON_RESERVE_MIB = 1024;
+
+/** What a run's host-memory share depends on. */
+export interface HostMemoryShareInput {
+  /** The node's allocatable memory (`status.allocatable.memory`), MiB. */
+  readonly nodeAllocatableMiB: number;
+  /** GPUs on the node. */
+  readonly gpusOnNode: number;
+  readonly sharing: SharingMode;
+  /** VRAM granted to the run, MiB (HAMi: its slice). */
+  readonly grantedVramMiB: number;
+  /** Memory of one GPU, MiB. */
+  readonly gpuTotalMiB: number;
+  /** For `mig`: slices per GPU. Default 1. */
+  readonly migSlots?: number;
+}
+
+/**
+ * The host memory a run gets, MiB: the same fraction of the node's memory (less the DaemonSets'
+ * reserve) as the fraction of the node's GPU memory it holds. Runs on one node can never ask
+ * together for more than the node has, so the kernel never OOM-kills a run the scheduler admitted
+ * because its neighbours grew; with request = limit the kubelet never evicts one for another's use.
+ */
+export function runnerHostMemoryMiB(input: HostMemoryShareInput): number {
+  const budget = Math.max(0, input.nodeAllocatableMiB - GPU_NODE_DAEMON_RESERVE_MIB);
+  const gpus = Math.max(1, input.gpusOnNode);
+  const perGpu =
+    input.sharing === "exclusive"
+      ? 1
+      : input.sharing === "mig"
+        ? 1 / Math.max(1, input.migSlots ?? 1)
+        : Math.min(1, input.grantedVramMiB / Math.max(1, input.gpuTotalMiB));
+  return Math.floor((budget * perGpu) / gpus);
+}
+
+/** Container resources for a run with `hostMemoryMiB` of memory: request = limit, so the share is guaranteed. */
+export function runnerResources(hostMemoryMiB: number) {
+  const memory = `${Math.max(256, Math.floor(hostMemoryMiB))}Mi`;
+  return { cpuRequest: "1", cpuLimit: "4", memoryRequest: memory, memoryLimit: memory };
+}
+
+/** The default container resources of a runner, for Jobs built without node facts. */
+export const RUNNER_RESOURCES = runnerResources(RUNNER_DEFAULT_HOST_MEMORY_MIB);
 
 /** The GPU resources a runner container asks for under each sharing mode (HAMi: `nvidia.com/gpu` + `nvidia.com/gpumem` in MiB). */
 export function runnerGpuResources(
@@ -134,7 +195,10 @@ export function buildRunnerJob(options: RunnerJobOptions) {
       activeDeadlineSeconds: Math.max(60, Math.floor(options.activeDeadlineSeconds)),
       ttlSecondsAfterFinished: options.ttlSecondsAfterFinished ?? 3600,
       template: {
-        metadata: { labels },
+        metadata: {
+          labels:
+            options.sharing === "hami" ? labels : { ...labels, [HAMI_WEBHOOK_OPT_OUT.key]: HAMI_WEBHOOK_OPT_OUT.value },
+        },
         spec: {
           restartPolicy: "Never",
           serviceAccountName: RUNNER_SERVICE_ACCOUNT,

@@ -82,3 +82,35 @@ function gpuCount(node: V1Node, instanceType: string | undefined): number {
   const allocatable = Number(node.status?.allocatable?.["nvidia.com/gpu"] ?? 0);
   return Number.isFinite(allocatable) ? allocatable : 0;
 }
+
+/** Binary and decimal suffixes of Kubernetes memory quantities, in bytes. */
+const QUANTITY_SUFFIX_BYTES: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+};
+
+/** A Kubernetes memory quantity (`30591144Ki`, `29Gi`, `32000000000`) in MiB; undefined when it is not one. */
+export function quantityMiB(quantity: string | undefined): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity ?? "");
+  if (!match) return undefined;
+  return (Number(match[1]) * QUANTITY_SUFFIX_BYTES[match[2] ?? ""]) / 1024 ** 2;
+}
+
+/**
+ * A node's allocatable memory, MiB: the kubelet's `status.allocatable.memory`, or, for a node not
+ * yet reported, 90% of its instance type's memory (EKS reserves memory for the kubelet and the
+ * eviction threshold, and the kernel keeps some of the nominal size).
+ */
+export function nodeAllocatableMemoryMiB(node: V1Node | undefined, instanceType?: string): number | undefined {
+  const reported = quantityMiB(node?.status?.allocatable?.memory);
+  if (reported !== undefined) return reported;
+  const type = findInstanceType(instanceType ?? node?.metadata?.labels?.[NODE_LABELS.instanceType] ?? "");
+  return type ? type.memoryGiB * 1024 * 0.9 : undefined;
+}

@@ -19,7 +19,7 @@ export type JobOutcome =
   | {
       readonly kind: "failed";
       readonly reason: string;
-      /** True for a run that went past its VRAM grant (CUDA OOM or OOMKilled). */
+      /** True for a run that ran out of memory: past its VRAM grant (CUDA OOM) or its host-memory share (OOMKilled). */
       readonly outOfMemory: boolean;
       readonly summary?: RunSummary;
       readonly finishedAt?: string;
@@ -31,6 +31,11 @@ export type JobOutcome =
 export function vramLimitReason(grantedMiB: number, detail?: string): string {
   const base = `exceeded its VRAM limit of ${Math.round(grantedMiB)} MiB`;
   return detail ? `${base} (${detail})` : base;
+}
+
+/** The reason a run killed for host memory fails with. */
+export function hostMemoryLimitReason(limit: string | undefined): string {
+  return `ran out of host memory (RAM)${limit ? `: its limit is ${limit}, its share of the node` : ""}, not of GPU memory; load the model with less host memory (a smaller model, or fewer dataloader workers), or run it on a pool with more memory per GPU`;
 }
 
 /** Parse a termination message as a RunSummary; undefined when it is not one (e.g. a log tail). */
@@ -77,7 +82,10 @@ export function interpretJob(job: V1Job, pods: readonly V1Pod[], grantedMiB: num
     if (terminated?.reason === "OOMKilled") {
       return {
         kind: "failed",
-        reason: vramLimitReason(grantedMiB, "the container was OOMKilled; lower microBatchSize or maxSeqLength"),
+        // OOMKilled is the kernel's cgroup limit on host memory (RAM), not the GPU's: say so.
+        reason: hostMemoryLimitReason(
+          pod?.spec?.containers?.find((c) => c.name === RUNNER_CONTAINER)?.resources?.limits?.memory,
+        ),
         outOfMemory: true,
         summary,
         finishedAt,

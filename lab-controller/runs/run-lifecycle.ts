@@ -8,20 +8,23 @@
  */
 import { randomBytes } from "node:crypto";
 import type { V1Job } from "@kubernetes/client-node";
-import { gpuOf } from "../../catalog/aws-instances";
+import { findInstanceType, gpuOf } from "../../catalog/aws-instances";
 import { datasetObjectKey, LABELS, learnerNamespace, runArtifactPrefix, runJobName } from "../../charts/names";
 import {
   ATTEMPT_ANNOTATION,
   buildRunnerJob,
   GRANTED_VRAM_ANNOTATION,
   RUN_SPEC_ANNOTATION,
+  RUNNER_DEFAULT_HOST_MEMORY_MIB,
+  runnerHostMemoryMiB,
+  runnerResources,
 } from "../../charts/runner-job";
 import type { Cohort, GpuPool } from "../../schema/cohort";
 import { type RunnerEvent, RunResultSchema } from "../../schema/run-result";
 import { type RunSpec, RunSpecError, RunSpecSchema, resolveRunSpec } from "../../schema/run-spec";
 import type { ArtifactStore } from "../artifacts/artifact-store";
 import { checkDatasetUpload } from "../artifacts/dataset-upload";
-import { type GpuDevice, gpuInventoryFromNodes } from "../cluster/gpu-inventory";
+import { type GpuDevice, gpuInventoryFromNodes, nodeAllocatableMemoryMiB } from "../cluster/gpu-inventory";
 import { interpretJob, type JobOutcome } from "../cluster/job-outcome";
 import type { ClusterPort } from "../cluster/kube-cluster";
 import {
@@ -464,12 +467,29 @@ export class RunLifecycle {
     this.createdJobs.set(run.id, { at: this.now(), key: `${learnerNamespace(run.learnerId)}/${runJobName(run.id)}` });
     const token = randomBytes(24).toString("base64url");
     this.store.updateRun(run.id, { runTokenSha256: sha256Hex(token) });
-    const device = gpuInventoryFromNodes(this.cluster.nodes(), this.cohort.gpuPools).find(
-      (d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex,
-    );
+    const nodes = this.cluster.nodes();
+    const inventory = gpuInventoryFromNodes(nodes, this.cohort.gpuPools);
+    const device = inventory.find((d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex);
     const pool = device ? this.poolOf(device) : this.cohort.gpuPools[0];
     const remainingMinutes = this.remainingGpuMinutes(run.learnerId);
     const share = this.gpuShare(run);
+    const grantedVramMiB = run.grantedMiB ?? run.estimate.totalMiB;
+    // The run's share of its node's memory matches its share of the node's GPU memory.
+    const node = nodes.find((n) => n.metadata?.name === run.placement?.node);
+    const allocatableMiB = nodeAllocatableMemoryMiB(node, pool.instanceType);
+    const hostMemoryMiB =
+      allocatableMiB === undefined
+        ? RUNNER_DEFAULT_HOST_MEMORY_MIB
+        : runnerHostMemoryMiB({
+            nodeAllocatableMiB: allocatableMiB,
+            gpusOnNode:
+              inventory.filter((d) => d.node === run.placement?.node).length ||
+              (findInstanceType(pool.instanceType)?.gpuCount ?? 1),
+            sharing: pool.sharing,
+            grantedVramMiB,
+            gpuTotalMiB: device?.totalMiB ?? gpuOf(pool.instanceType)?.memoryMiB ?? grantedVramMiB,
+            migSlots: sharingOf(pool).migSlots,
+          });
     const job = buildRunnerJob({
       cohortName: this.cohort.name,
       runId: run.id,
@@ -478,8 +498,9 @@ export class RunLifecycle {
       image: this.deps.runnerImage,
       sharing: pool.sharing,
       migProfile: pool.migProfile,
-      grantedVramMiB: run.grantedMiB ?? run.estimate.totalMiB,
+      grantedVramMiB,
       nodeName: run.placement?.node,
+      resources: runnerResources(hostMemoryMiB),
       eventsUrl: `${this.deps.controllerUrl}/v1/runs/${run.id}/events`,
       runToken: token,
       artifactsUri:

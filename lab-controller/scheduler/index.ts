@@ -5,8 +5,10 @@ export {
   bestFit,
   freeMiB,
   gpuKey,
+  grantableMiB,
   grantFor,
   HAMI_CUDA_CONTEXT_HEADROOM_MIB,
+  HAMI_GPU_RESERVE_MIB,
   hasRoom,
   largestSlotMiB,
 } from "./placement";

@@ -5,12 +5,26 @@
 import type { GpuState } from "./types";
 
 /**
- * Headroom added to a run's estimate when it gets a HAMi slice, MiB. HAMi enforces
- * `nvidia.com/gpumem` on the allocations it intercepts but does not count the CUDA context
- * (HAMi docs, "known issues"; DESIGN.md), which takes 300–600 MiB per process on CUDA 12; the
- * rest covers allocator slack at the peak.
+ * Headroom added to a run's estimate when it gets a HAMi slice, MiB. HAMi-core counts the
+ * process's primary CUDA context against `nvidia.com/gpumem` (src/cuda/context.c
+ * `cuDevicePrimaryCtxRetain` adds the context size it measures at start), and the context takes
+ * 300–600 MiB per process on CUDA 12; the rest covers allocator slack at the peak.
  */
 export const HAMI_CUDA_CONTEXT_HEADROOM_MIB = 1024;
+
+/**
+ * GPU memory of every HAMi GPU that is never granted, MiB. HAMi-core's limits miss some
+ * allocation calls (HAMi-core #79: "some device memory allocation API are not counted"; HAMi
+ * #1196: `cuCtxCreate` and NCCL's `cuMemCreate`), so a GPU whose slices add up to its whole
+ * memory can still run out; HAMi-core itself holds under 300 MiB at start (#79). The figure is an
+ * assumption until `workshop/smoke_gpu.py` measures it on a GPU (docs/assumptions.md).
+ */
+export const HAMI_GPU_RESERVE_MIB = 1024;
+
+/** Memory of `gpu` that grants may use, MiB: all of it, less HAMi's per-GPU reserve on `hami` GPUs. */
+export function grantableMiB(gpu: GpuState): number {
+  return gpu.mode === "hami" ? gpu.totalMiB - HAMI_GPU_RESERVE_MIB : gpu.totalMiB;
+}
 
 /** Memory a run requesting `requestMiB` is granted on `gpu`, MiB; undefined when no slot of it could ever hold the run. */
 export function grantFor(gpu: GpuState, requestMiB: number): number | undefined {
@@ -20,12 +34,12 @@ export function grantFor(gpu: GpuState, requestMiB: number): number | undefined 
     return requestMiB <= slice ? slice : undefined;
   }
   const granted = requestMiB + HAMI_CUDA_CONTEXT_HEADROOM_MIB;
-  return granted <= gpu.totalMiB ? granted : undefined;
+  return granted <= grantableMiB(gpu) ? granted : undefined;
 }
 
-/** Memory of `gpu` not granted to any run, MiB. */
+/** Memory of `gpu` not granted to any run, MiB (HAMi's per-GPU reserve is never free). */
 export function freeMiB(gpu: GpuState): number {
-  return gpu.totalMiB - gpu.allocations.reduce((sum, a) => sum + a.grantedMiB, 0);
+  return grantableMiB(gpu) - gpu.allocations.reduce((sum, a) => sum + a.grantedMiB, 0);
 }
 
 /** Whether `gpu` has room now for a grant of `grantedMiB`. */
@@ -73,7 +87,7 @@ export function largestSlotMiB(gpus: readonly GpuState[]): number {
       gpu.mode === "mig"
         ? (gpu.migProfileMiB ?? gpu.totalMiB)
         : gpu.mode === "hami"
-          ? gpu.totalMiB - HAMI_CUDA_CONTEXT_HEADROOM_MIB
+          ? grantableMiB(gpu) - HAMI_CUDA_CONTEXT_HEADROOM_MIB
           : gpu.totalMiB;
     return Math.max(max, slot);
   }, 0);

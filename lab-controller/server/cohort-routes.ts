@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { findInstanceType } from "../../catalog/aws-instances";
 import { poolNodeUsdPerHour } from "../../catalog/cohort-cost";
 import type { MetricValues } from "../../schema/run-result";
-import { freeMiB } from "../scheduler";
+import { freeMiB, grantableMiB } from "../scheduler";
 import { type ControllerServerDeps, requirePerson } from "./create-controller-server";
 import { type HttpMetrics, renderPrometheus, type Sample } from "./http-metrics";
 import { openSseStream } from "./sse-stream";
@@ -72,7 +72,7 @@ export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServe
           index: g.index,
           product: g.product,
           totalMiB: g.totalMiB,
-          usedMiB: g.totalMiB - freeMiB(g),
+          usedMiB: grantableMiB(g) - freeMiB(g),
           runs: g.allocations.map((a) => a.runId),
         })),
         queue: lifecycle
@@ -152,7 +152,7 @@ export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServe
         help: "Memory granted to runs on each GPU, MiB.",
         type: "gauge",
         labels,
-        value: g.totalMiB - freeMiB(g),
+        value: grantableMiB(g) - freeMiB(g),
       });
     }
     for (const l of lifecycle.learnerStates()) {

@@ -10,7 +10,7 @@
  *   comparison isolates the missing per-GPU fit check.
  * Pure: same input, same report.
  */
-import { HAMI_CUDA_CONTEXT_HEADROOM_MIB } from "../scheduler/placement";
+import { grantableMiB, HAMI_CUDA_CONTEXT_HEADROOM_MIB } from "../scheduler/placement";
 import { scheduleRound } from "../scheduler/schedule-round";
 import type { GpuAllocation, GpuState, LearnerQuota, LearnerState, QueuedRun } from "../scheduler/types";
 
@@ -74,7 +74,8 @@ const MS_PER_MINUTE = 60_000;
 
 /** The lower bound on any policy's makespan for a workload on an inventory, minutes. */
 export function makespanLowerBound(gpus: readonly GpuState[], runs: readonly SimulatedRun[]): number {
-  const capacityMiB = gpus.reduce((sum, g) => sum + g.totalMiB, 0);
+  // HAMi's per-GPU reserve is unusable to any policy (HAMi-core's uncounted allocations).
+  const capacityMiB = gpus.reduce((sum, g) => sum + grantableMiB(g), 0);
   const work = runs.reduce((sum, r) => sum + r.requestMiB * r.durationMinutes, 0);
   const longest = runs.reduce((max, r) => Math.max(max, r.durationMinutes), 0);
   return Math.max(capacityMiB > 0 ? work / capacityMiB : 0, longest);
@@ -92,7 +93,7 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
     mode: policy === "wholeGpu" ? ("exclusive" as const) : g.mode,
     allocations: [] as GpuAllocation[],
   }));
-  const capacityMiB = gpus.reduce((sum, g) => sum + g.totalMiB, 0);
+  const capacityMiB = gpus.reduce((sum, g) => sum + grantableMiB(g), 0);
   const pendingSubmissions = [...input.runs].sort(
     (a, b) => a.submitAtMinute - b.submitAtMinute || (a.runId < b.runId ? -1 : 1),
   );
@@ -116,7 +117,7 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
   const sliceMiB = (run: SimulatedRun) => run.requestMiB + HAMI_CUDA_CONTEXT_HEADROOM_MIB;
   const firstFitGpu = (requestMiB: number) =>
     gpus.find((g) => {
-      const free = g.totalMiB - g.allocations.reduce((s, a) => s + a.grantedMiB, 0);
+      const free = grantableMiB(g) - g.allocations.reduce((s, a) => s + a.grantedMiB, 0);
       return g.mode === "exclusive" ? g.allocations.length === 0 && requestMiB <= g.totalMiB : free >= requestMiB;
     });
 
@@ -196,7 +197,7 @@ function runPolicy(policy: Policy, input: SimulationInput): Map<string, number> 
 /** Run the workload under every policy and compare them with the lower bound. */
 export function simulateRound(input: SimulationInput): SimulationReport {
   const lowerBoundMinutes = makespanLowerBound(input.gpus, input.runs);
-  const capacityMiB = input.gpus.reduce((sum, g) => sum + g.totalMiB, 0);
+  const capacityMiB = input.gpus.reduce((sum, g) => sum + grantableMiB(g), 0);
   const firstSubmit = input.runs.reduce((min, r) => Math.min(min, r.submitAtMinute), Number.POSITIVE_INFINITY);
   const results = POLICIES.map((policy): PolicyResult => {
     const started = runPolicy(policy, input);

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Controller } from "../../infra/cohort/controller";
-import { loadCohort } from "../../schema/load-cohort";
 import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
+import { exampleCohortWithRegistry } from "../infra/example-cohort";
 
 let created: CreatedResource[] = [];
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 describe("the Controller component", () => {
   it("deploys the controller's objects with the bucket, hashed tokens and a generated instructor token", async () => {
-    const cohort = loadCohort("workshop/cohort.example.yaml");
+    const cohort = exampleCohortWithRegistry();
     const learnerTokens = Object.fromEntries(cohort.learners.map((l) => [l.id, pulumi.secret(`plain-${l.id}`)]));
     const controller = new Controller("ft-dec26-controller", {
       cohort,

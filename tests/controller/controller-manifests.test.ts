@@ -15,9 +15,10 @@ import { controllerRbac } from "../../charts/controller/controller-rbac";
 import { cohortYamlForController, tokensFileJson } from "../../charts/controller/controller-tokens";
 import { CONTROLLER_SERVICE, SYSTEM_NAMESPACE } from "../../charts/names";
 import { TokenDirectory } from "../../lab-controller/server/token-directory";
-import { loadCohort, parseCohort } from "../../schema/load-cohort";
+import { parseCohort } from "../../schema/load-cohort";
+import { EXAMPLE_REGISTRY, exampleCohortWithRegistry } from "../infra/example-cohort";
 
-const cohort = loadCohort("workshop/cohort.example.yaml");
+const cohort = exampleCohortWithRegistry();
 const options = controllerOptionsFor(cohort, cohortYamlForController(cohort), { bucketName: "labkit-artifacts" });
 const tokens = tokensFileJson(
   cohort,
@@ -60,7 +61,7 @@ describe("the lab-controller's manifests", () => {
     expect(pod.containers[0].readinessProbe.httpGet.path).toBe("/readyz");
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.LABKIT_ARTIFACT_BUCKET).toBe("labkit-artifacts");
-    expect(env.LABKIT_RUNNER_IMAGE).toBe("ghcr.io/labkit-dev/runner:0.1.0");
+    expect(env.LABKIT_RUNNER_IMAGE).toBe(`${EXAMPLE_REGISTRY}/runner:0.1.0`);
   });
 
   it("expose the API on the controller Service the gateway route and runner Jobs use", () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LABELS, learnerNamespace, runJobName } from "../../charts/names";
+import { GPU_NODE_DAEMON_RESERVE_MIB } from "../../charts/runner-job";
 import type { Run } from "../../lab-controller/runs/run";
 import {
   type ControllerFixture,
@@ -14,7 +15,10 @@ type JobEnv = Array<{ name: string; value: string }>;
 
 function jobContainer(fixture: ControllerFixture, run: Run) {
   const job = jobOf(fixture, run) as any;
-  return job.spec.template.spec.containers[0] as { env: JobEnv; resources: { limits: Record<string, string> } };
+  return job.spec.template.spec.containers[0] as {
+    env: JobEnv;
+    resources: { limits: Record<string, string>; requests: Record<string, string> };
+  };
 }
 
 function runTokenOf(fixture: ControllerFixture, run: Run): string {
@@ -57,6 +61,11 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
     const container = jobContainer(f, run);
     expect(container.resources.limits["nvidia.com/gpumem"]).toBe(String(run.grantedMiB));
     expect(container.resources.limits["nvidia.com/gpu"]).toBe("1");
+    // Host memory: the run's share of the node (32Gi allocatable, less the DaemonSets' reserve), as
+    // large as its share of the node's GPU memory, requested and limited alike.
+    const hostMiB = Math.floor(((32 * 1024 - GPU_NODE_DAEMON_RESERVE_MIB) * (run.grantedMiB ?? 0)) / 46068);
+    expect(container.resources.limits.memory).toBe(`${hostMiB}Mi`);
+    expect(container.resources.requests.memory).toBe(`${hostMiB}Mi`);
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
     expect(env.LABKIT_RUN_ID).toBe(run.id);
     expect(JSON.parse(env.LABKIT_RUN_SPEC).exercise).toBe("lora-warmup");
@@ -183,12 +192,13 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
     expect(failed.reason).toBe(`exceeded its VRAM limit of ${run.grantedMiB} MiB (CUDA out of memory)`);
   });
 
-  it("treats an OOMKilled container as a run over its limit too", async () => {
+  it("tells a learner an OOMKilled run ran out of host memory, not VRAM", async () => {
     const { body } = await f.call("bob", "POST", "/v1/runs", { spec: { exercise: "lora-warmup" } });
     startPod(f, body.run);
     finishPod(f, body.run, { exitCode: 137, reason: "OOMKilled", message: "Killed" });
     const failed = await f.waitForRun(body.run.id, (r) => r.state === "failed");
-    expect(failed.reason).toMatch(new RegExp(`^exceeded its VRAM limit of ${body.run.grantedMiB} MiB`));
+    expect(failed.reason).toMatch(/^ran out of host memory \(RAM\)/);
+    expect(failed.reason).toContain("not of GPU memory");
   });
 
   it("refuses a run that needs more VRAM than the learner's quota, and suggests configs that fit", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { GpuState } from "../../lab-controller/scheduler";
+import { type GpuState, HAMI_GPU_RESERVE_MIB } from "../../lab-controller/scheduler";
 import { makespanLowerBound, type SimulatedRun, simulateRound } from "../../lab-controller/simulation/simulate-round";
 
 const gpus = (count: number, totalMiB = 46068): GpuState[] =>
@@ -24,9 +24,9 @@ function workload(learners: number, sizes: readonly number[], minutes = 15): Sim
 }
 
 describe("simulateRound", () => {
-  it("computes the lower bound as max(memory·time ÷ capacity, longest run)", () => {
+  it("computes the lower bound as max(memory·time ÷ grantable capacity, longest run), HAMi's per-GPU reserve left out", () => {
     const runs = workload(4, [10000]);
-    expect(makespanLowerBound(gpus(1, 20000), runs)).toBeCloseTo((4 * 10000 * 15) / 20000);
+    expect(makespanLowerBound(gpus(1, 20000), runs)).toBeCloseTo((4 * 10000 * 15) / (20000 - HAMI_GPU_RESERVE_MIB));
     expect(makespanLowerBound(gpus(10), runs)).toBe(15);
   });
 
