@@ -33,22 +33,58 @@ export interface ClusterArgs {
   readonly privateSubnetIds: pulumi.Input<string[]>;
   /** Cost-allocation tags for every resource. */
   readonly tags: Record<string, string>;
+  /** IAM role (or user) ARN of whoever runs `pulumi up`; EKS gives it admin itself, so it gets no access entry. */
+  readonly deployerRoleArn?: string;
 }
 
-/** Access entries: instructors get the view policy, the platform team cluster admin, both cluster-wide. */
-export function accessEntries(access: ClusterArgs["create"]["access"]): NonNullable<eks.ClusterArgs["accessEntries"]> {
+/**
+ * The IAM role behind an STS principal: `arn:aws:sts::A:assumed-role/NAME/SESSION` →
+ * `arn:aws:iam::A:role/NAME` (the session ARN carries no role path, so a role with a path is
+ * matched by name). IAM role and user ARNs are returned as they are.
+ */
+export function principalRoleArn(callerArn: string): string {
+  const assumed = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return assumed ? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` : callerArn;
+}
+
+/** Whether two IAM role ARNs name the same role: equal, or the same account and name with a path on one side. */
+export function sameRole(a: string, b: string): boolean {
+  const parse = (arn: string) => /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  const [pa, pb] = [parse(a), parse(b)];
+  return a === b || (pa !== null && pb !== null && pa[1] === pb[1] && pa[2] === pb[2] && pa[3] === pb[3]);
+}
+
+/**
+ * Access entries: instructors get the view policy, the platform team cluster admin, both
+ * cluster-wide. EKS keeps one access entry per principal and refuses a second
+ * (CreateAccessEntry: 409 ResourceInUseException), and it already made one for the principal
+ * that creates the cluster (@pulumi/eks sets `bootstrapClusterCreatorAdminPermissions: true`
+ * with API authentication). So a role is entered once: never the deployer's role, a role in both
+ * lists once with the admin policy, a role listed twice once. Pinned by tests/contracts/eks-access-entries.test.ts.
+ */
+export function accessEntries(
+  access: ClusterArgs["create"]["access"],
+  deployerRoleArn?: string,
+): NonNullable<eks.ClusterArgs["accessEntries"]> {
   const entries: NonNullable<eks.ClusterArgs["accessEntries"]> = {};
-  access.instructorRoles.forEach((principalArn, index) => {
-    entries[`instructor-${index}`] = {
+  const entered: string[] = [];
+  const enter = (principalArn: string, key: string, policies: Record<string, { policyArn: string }>) => {
+    if (deployerRoleArn !== undefined && sameRole(principalArn, deployerRoleArn)) return;
+    if (entered.some((arn) => sameRole(arn, principalArn))) return;
+    entered.push(principalArn);
+    entries[key] = {
       principalArn,
-      accessPolicies: { view: { policyArn: INSTRUCTOR_ACCESS_POLICY_ARN, accessScope: { type: "cluster" } } },
+      accessPolicies: Object.fromEntries(
+        Object.entries(policies).map(([id, p]) => [id, { policyArn: p.policyArn, accessScope: { type: "cluster" } }]),
+      ),
     };
-  });
+  };
+  // Platform roles first: a role in both lists gets admin, which includes the view policy's reads.
   access.platformRoles.forEach((principalArn, index) => {
-    entries[`platform-${index}`] = {
-      principalArn,
-      accessPolicies: { admin: { policyArn: PLATFORM_ACCESS_POLICY_ARN, accessScope: { type: "cluster" } } },
-    };
+    enter(principalArn, `platform-${index}`, { admin: { policyArn: PLATFORM_ACCESS_POLICY_ARN } });
+  });
+  access.instructorRoles.forEach((principalArn, index) => {
+    enter(principalArn, `instructor-${index}`, { view: { policyArn: INSTRUCTOR_ACCESS_POLICY_ARN } });
   });
   return entries;
 }
@@ -64,7 +100,7 @@ export function clusterArgs(args: ClusterArgs): eks.ClusterArgs {
     nodeAssociatePublicIpAddress: false,
     skipDefaultNodeGroup: true,
     authenticationMode: "API",
-    accessEntries: accessEntries(args.create.access),
+    accessEntries: accessEntries(args.create.access, args.deployerRoleArn),
     createOidcProvider: true,
     endpointPrivateAccess: true,
     endpointPublicAccess: !args.create.privateEndpoint,

@@ -25,6 +25,8 @@ export interface PlatformArgs {
   readonly cohort: Cohort;
   /** Cost-allocation tags (see cost-tags.ts). */
   readonly tags: Record<string, string>;
+  /** IAM role ARN of whoever runs `pulumi up` (EKS makes its access entry; labkit must not make a second). */
+  readonly deployerRoleArn?: string;
 }
 
 /** Everything labkit creates on AWS for a new cluster. */
@@ -61,6 +63,7 @@ export class Platform extends pulumi.ComponentResource {
         publicSubnetIds: this.network.publicSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
         tags,
+        deployerRoleArn: args.deployerRoleArn,
       },
       { parent: this, dependsOn: [this.network] },
     );
