@@ -143,8 +143,6 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceType>> = Object.fro
 
 /** Fixed hourly costs that come with every cluster (USD/hour, us-east-1). */
 export const PLATFORM_PRICES = {
-  /** EKS control plane, standard support. */
-  eksClusterUsdPerHour: 0.1,
   /** One NAT gateway, before data processing charges. */
   natGatewayUsdPerHour: 0.045,
   /** One Network Load Balancer, before LCU charges. */

@@ -5,6 +5,7 @@
  */
 import type { Cohort, GpuPool, Schedule } from "../schema/cohort";
 import { findInstanceType, gpuOf, PLATFORM_PRICES, SPOT_PRICE_FRACTION } from "./aws-instances";
+import { controlPlaneCost, EKS_CONTROL_PLANE_PRICES } from "./eks-versions";
 
 /** Hours the cluster exists and hours the GPU pools run, for a schedule. */
 export interface ScheduleHours {
@@ -118,7 +119,28 @@ export function estimateCohortCost(cohort: Cohort): CostEstimate {
         hours.clusterHours,
       );
     }
-    line("EKS control plane", 1, PLATFORM_PRICES.eksClusterUsdPerHour, hours.clusterHours);
+    // The control plane's price follows the version's support window (extended support: 6×).
+    const plane = controlPlaneCost(
+      create.kubernetesVersion,
+      localMs(cohort.schedule.start),
+      localMs(cohort.schedule.end),
+    );
+    if (plane.standardHours > 0) {
+      line(
+        `EKS control plane (Kubernetes ${create.kubernetesVersion}, standard support)`,
+        1,
+        EKS_CONTROL_PLANE_PRICES.standardUsdPerHour,
+        plane.standardHours,
+      );
+    }
+    if (plane.extendedHours > 0) {
+      line(
+        `EKS control plane (Kubernetes ${create.kubernetesVersion}, extended support)`,
+        1,
+        EKS_CONTROL_PLANE_PRICES.extendedUsdPerHour,
+        plane.extendedHours,
+      );
+    }
     line(
       "NAT gateway",
       create.natGateways === "single" ? 1 : create.availabilityZones,
@@ -134,7 +156,10 @@ export function estimateCohortCost(cohort: Cohort): CostEstimate {
     PLATFORM_PRICES.ebsGp3UsdPerGiBMonth / hoursPerMonth,
     hours.clusterHours,
   );
-  const peakUsdPerHour = lines.reduce((sum, l) => sum + l.quantity * l.unitUsdPerHour, 0);
+  // The two control-plane lines (standard, then extended support) never run at the same time: the peak counts the dearer.
+  const planeLines = lines.filter((l) => l.item.startsWith("EKS control plane"));
+  const planeOverlapUsdPerHour = planeLines.length > 1 ? Math.min(...planeLines.map((l) => l.unitUsdPerHour)) : 0;
+  const peakUsdPerHour = lines.reduce((sum, l) => sum + l.quantity * l.unitUsdPerHour, 0) - planeOverlapUsdPerHour;
   const totalUsd = lines.reduce((sum, l) => sum + l.usd, 0);
   return {
     lines,
