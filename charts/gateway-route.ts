@@ -24,6 +24,20 @@ export interface GatewayRouteOptions {
   readonly service: { readonly name: string; readonly port: number };
 }
 
+/**
+ * The request timeout of every labkit route: `0s`, none. Without one Envoy Gateway (v1.5) sets no
+ * route timeout and Envoy's default of 15 s applies to the whole response, which would cut the
+ * dashboard's event streams, JupyterLab's long requests and large uploads and downloads after 15 s
+ * (envoyproxy/gateway internal/xds/translator/route.go; site/content/en/v1.5/tasks/traffic/http-timeouts.md).
+ * Gateway API says `0s` SHOULD disable the timeout (HTTPRouteTimeouts, standard since v1.2.0), and
+ * Envoy Gateway turns it into route timeout 0, which Envoy reads as disabled. `backendRequest` is
+ * left unset on purpose: Envoy Gateway v1.5 lets it override `request` when no retry is set.
+ * Hung connections still end: Envoy's stream idle timeout (5 min by default) closes a stream with
+ * no bytes, and every long-lived stream labkit serves sends a heartbeat well inside it (SSE every
+ * 15 s, Jupyter WebSocket pings every 30 s). Pinned by tests/contracts/gateway.test.ts.
+ */
+export const ROUTE_REQUEST_TIMEOUT = "0s";
+
 export function gatewayRoute(options: GatewayRouteOptions): IHTTPRoute {
   const { gateway } = options;
   return {
@@ -45,6 +59,7 @@ export function gatewayRoute(options: GatewayRouteOptions): IHTTPRoute {
         {
           matches: options.pathPrefixes.map((value) => ({ path: { type: "PathPrefix", value } })),
           backendRefs: [{ kind: "Service", name: options.service.name, port: options.service.port }],
+          timeouts: { request: ROUTE_REQUEST_TIMEOUT },
         },
       ],
     },

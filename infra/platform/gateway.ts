@@ -11,7 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { commonLabels, GATEWAY_NAMESPACE } from "../../charts/names";
-import { ENVOY_GATEWAY_CHART } from "./helm-charts";
+import { ENVOY_GATEWAY_CHART, pinnedReleaseArgs } from "./helm-charts";
 import { SYSTEM_POOL_LABEL } from "./node-groups";
 
 /** Name of the cohort's Gateway (in `labkit-gateway`); HTTPRoutes attach to it. */
@@ -118,14 +118,9 @@ export function createGateway(name: string, args: GatewayArgs, parent: pulumi.Re
   );
   const envoyGateway = new k8s.helm.v3.Release(
     `${name}-envoy-gateway`,
-    {
-      chart: ENVOY_GATEWAY_CHART.chart,
-      version: ENVOY_GATEWAY_CHART.version,
-      namespace: namespace.metadata.name,
-      values: { deployment: { pod: { nodeSelector: { [SYSTEM_POOL_LABEL.key]: SYSTEM_POOL_LABEL.value } } } },
-      atomic: true,
-      cleanupOnFail: true,
-    },
+    pinnedReleaseArgs(ENVOY_GATEWAY_CHART, namespace.metadata.name, {
+      deployment: { pod: { nodeSelector: { [SYSTEM_POOL_LABEL.key]: SYSTEM_POOL_LABEL.value } } },
+    }),
     { parent },
   );
   const afterCrds = { parent, dependsOn: [envoyGateway] };

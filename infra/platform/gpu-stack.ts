@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABEL, GPU_NODE_TAINT } from "../../charts/names";
 import type { GpuPool, SharingMode } from "../../schema/cohort";
-import { HAMI_CHART, kubeSchedulerImage, NVIDIA_DEVICE_PLUGIN_CHART, type PinnedChart } from "./helm-charts";
+import { HAMI_CHART, kubeSchedulerImage, NVIDIA_DEVICE_PLUGIN_CHART, pinnedReleaseArgs } from "./helm-charts";
 import { GPU_SHARING_LABEL } from "./node-groups";
 
 /** Namespace of HAMi and the NVIDIA device plugin (HAMi's install docs use kube-system). */
@@ -58,19 +58,6 @@ export function nvidiaDevicePluginValues(pools: readonly GpuPool[]) {
   };
 }
 
-/** A Helm release's arguments for a pinned chart (pure). */
-export function pinnedReleaseArgs(chart: PinnedChart, values: Record<string, unknown>): k8s.helm.v3.ReleaseArgs {
-  return {
-    chart: chart.chart,
-    version: chart.version,
-    ...(chart.repo ? { repositoryOpts: { repo: chart.repo } } : {}),
-    namespace: GPU_STACK_NAMESPACE,
-    values,
-    atomic: true,
-    cleanupOnFail: true,
-  };
-}
-
 export interface GpuStackArgs {
   readonly gpuPools: readonly GpuPool[];
   /** Kubernetes minor version of the cluster, e.g. `1.33` (HAMi's kube-scheduler must match it). */
@@ -97,14 +84,18 @@ export class GpuStack extends pulumi.ComponentResource {
 export function createGpuStack(name: string, args: GpuStackArgs, parent: pulumi.Resource) {
   const uses = (modes: readonly SharingMode[]) => args.gpuPools.some((p) => modes.includes(p.sharing));
   const hami = uses(DEVICE_STACK_MODES.hami)
-    ? new k8s.helm.v3.Release(`${name}-hami`, pinnedReleaseArgs(HAMI_CHART, hamiValues(args.kubernetesVersion)), {
-        parent,
-      })
+    ? new k8s.helm.v3.Release(
+        `${name}-hami`,
+        pinnedReleaseArgs(HAMI_CHART, GPU_STACK_NAMESPACE, hamiValues(args.kubernetesVersion)),
+        {
+          parent,
+        },
+      )
     : undefined;
   const nvidiaDevicePlugin = uses(DEVICE_STACK_MODES.nvidiaDevicePlugin)
     ? new k8s.helm.v3.Release(
         `${name}-nvidia-device-plugin`,
-        pinnedReleaseArgs(NVIDIA_DEVICE_PLUGIN_CHART, nvidiaDevicePluginValues(args.gpuPools)),
+        pinnedReleaseArgs(NVIDIA_DEVICE_PLUGIN_CHART, GPU_STACK_NAMESPACE, nvidiaDevicePluginValues(args.gpuPools)),
         { parent },
       )
     : undefined;

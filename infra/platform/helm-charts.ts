@@ -1,3 +1,6 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+
 /**
  * Every Helm chart labkit installs, pinned to one version. Bump a version here and nowhere else;
  * `tests/infra` fails if a release is created without a pinned version.
@@ -42,6 +45,35 @@ export const ENVOY_GATEWAY_CHART: PinnedChart = {
   chart: "oci://docker.io/envoyproxy/gateway-helm",
   version: "v1.5.0",
 };
+
+/**
+ * How long Pulumi waits for one release's objects to become ready, seconds. Pulumi's default is
+ * 300 (pulumi-kubernetes provider/pkg/provider/helm_release.go `defaultTimeoutSeconds`), but the
+ * device plugins' DaemonSets become ready only once the GPU nodes, which join in parallel, have
+ * booted the NVIDIA AMI (often 5–10 minutes) and the gateway's proxy waits for the system nodes.
+ */
+export const HELM_RELEASE_TIMEOUT_SECONDS = 1200;
+
+/**
+ * A Helm release's arguments for a pinned chart (pure). Not `atomic`: Helm's atomic install purges
+ * the release when the wait times out, so a slow GPU node would roll back a working install; a
+ * release that is not ready in time stays in place and the next `pulumi up` picks it up.
+ */
+export function pinnedReleaseArgs(
+  chart: PinnedChart,
+  namespace: pulumi.Input<string>,
+  values: Record<string, unknown>,
+): k8s.helm.v3.ReleaseArgs {
+  return {
+    chart: chart.chart,
+    version: chart.version,
+    ...(chart.repo ? { repositoryOpts: { repo: chart.repo } } : {}),
+    namespace,
+    values,
+    atomic: false,
+    timeout: HELM_RELEASE_TIMEOUT_SECONDS,
+  };
+}
 
 /** Every pinned chart, for tests and the plan. */
 export const PINNED_CHARTS: readonly PinnedChart[] = [HAMI_CHART, NVIDIA_DEVICE_PLUGIN_CHART, ENVOY_GATEWAY_CHART];

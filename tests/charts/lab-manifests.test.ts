@@ -10,11 +10,11 @@ import { buildLab, type KubernetesObject } from "../../charts/lab/build-lab";
 import { DEFAULT_LAB_PLATFORM, labOptionsFor } from "../../charts/lab/lab-options";
 import { CONTROLLER_URL, GATEWAY_NAMESPACE, LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../charts/names";
 import { renderCohort } from "../../charts/render-cohort";
-import { loadCohort } from "../../schema/load-cohort";
+import { exampleCohortWithRegistry } from "../infra/example-cohort";
 import { connectionAllowed, type Pod } from "./network-policy-evaluator";
 import { validateObject } from "./validate-object";
 
-const cohort = loadCohort("workshop/cohort.example.yaml");
+const cohort = exampleCohortWithRegistry();
 const tokens = new Map(cohort.learners.map((l, i) => [l.id, `token-${i}-${l.id}`]));
 const instructorTokens = new Map(cohort.instructors.map((p) => [p.id, `token-${p.id}`]));
 const objects = renderCohort(cohort, { tokens, instructorTokens, huggingFaceToken: "hf_example" });
@@ -206,6 +206,8 @@ describe("lab manifests of the example cohort", () => {
         {
           matches: [{ path: { type: "PathPrefix", value: `/u/${learner.id}/` } }],
           backendRefs: [{ kind: "Service", name: "lab", port: 8888 }],
+          // No request timeout: Envoy's 15 s default would cut long Jupyter requests (tests/contracts/gateway.test.ts).
+          timeouts: { request: "0s" },
         },
       ]);
     }
