@@ -9,8 +9,10 @@ import type { Cohort } from "../schema/cohort";
 import { CohortApps } from "./cohort";
 import { cohortTags } from "./cost-tags";
 import { connectExistingCluster, existingLoadBalancerBaseUrl } from "./existing-cluster";
+import { principalRoleArn } from "./platform/cluster";
 import { GATEWAY_NAME } from "./platform/gateway";
 import { Identity } from "./platform/identity";
+import { ecrRegistryPath, ImageRepositories } from "./platform/image-repositories";
 import { Platform } from "./platform/platform";
 import { Storage } from "./platform/storage";
 
@@ -20,6 +22,27 @@ export interface LabkitSettings {
   readonly huggingFaceToken?: pulumi.Input<string>;
   /** EKS cluster name, for an existing cluster named by a kubeconfig context that is not an EKS ARN. */
   readonly clusterName?: string;
+  /**
+   * Who runs `pulumi up` (STS GetCallerIdentity): the account names the default image registry,
+   * and the principal's role gets no access entry of labkit's (EKS makes one for the cluster's
+   * creator). Default: the offline account `123456789012` and no principal (plan and tests).
+   */
+  readonly deployer?: { readonly accountId: string; readonly principalArn: string };
+}
+
+/** The account `labkit plan` and the tests deploy into under mocks. */
+export const OFFLINE_ACCOUNT_ID = "123456789012";
+
+/**
+ * The cohort as deployed (pure): `images.registry` filled with the cohort's own ECR registry
+ * when cohort.yaml names none, so every image reference below is complete.
+ */
+export function cohortWithRegistry(cohort: Cohort, accountId: string): Cohort {
+  if (cohort.images.registry !== undefined) return cohort;
+  return {
+    ...cohort,
+    images: { ...cohort.images, registry: ecrRegistryPath(accountId, cohort.cloud.region, cohort.name) },
+  };
 }
 
 /** The stack outputs. */
@@ -54,19 +77,33 @@ export interface LabkitOutputs {
   readonly instructorTokens?: pulumi.Output<Record<string, string>>;
   /** The Gateway learners' routes attach to, `<namespace>/<name>`. */
   readonly gateway: string;
+  /** Registry path the cohort's images are pulled from, `<registry>/{lab,runner,controller}:<tag>` (images/push.sh pushes there). */
+  readonly imageRegistry: string;
+  /** Tag of the cohort's images. */
+  readonly imageTag: string;
+  /** The cohort's ECR repository of each image (`lab`, `runner`, `controller`), when labkit created them: push there. */
+  readonly imageRepositoryUrls?: pulumi.Output<Record<string, string>>;
 }
 
 /** Create every resource of a cohort and return the stack outputs. */
-export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): LabkitOutputs {
+export function deployLabkit(cohortFile: Cohort, settings: LabkitSettings = {}): LabkitOutputs {
+  const cohort = cohortWithRegistry(cohortFile, settings.deployer?.accountId ?? OFFLINE_ACCOUNT_ID);
   const tags = cohortTags(cohort);
   const name = cohort.name;
   // One AWS provider pinned to the cohort's region; its default tags reach resources inside
   // @pulumi/eks and awsx components too.
   const awsProvider = new aws.Provider(`${name}-aws`, { region: cohort.cloud.region, defaultTags: { tags } });
   const providers = [awsProvider];
+  // The cohort's own ECR repositories, unless cohort.yaml points at a registry of its own.
+  const imageRepositories =
+    cohortFile.images.registry === undefined
+      ? new ImageRepositories(name, { cohortName: cohort.name, tags }, { providers })
+      : undefined;
+  const imageRepositoryUrls = imageRepositories?.repositoryUrls;
 
   if (cohort.cloud.cluster.create) {
-    const platform = new Platform(name, { cohort, tags }, { providers });
+    const deployerRoleArn = settings.deployer ? principalRoleArn(settings.deployer.principalArn) : undefined;
+    const platform = new Platform(name, { cohort, tags, deployerRoleArn }, { providers });
     const baseUrl = platform.gateway.baseUrl;
     const cohortApps = new CohortApps(
       name,
@@ -102,6 +139,9 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
       learnerUrls: cohortApps.learnerUrls,
       learnerTokens: pulumi.secret(cohortApps.learnerTokens),
       instructorTokens: pulumi.secret(cohortApps.instructorTokens),
+      imageRepositoryUrls,
+      imageRegistry: cohort.images.registry as string,
+      imageTag: cohort.images.tag,
     };
   }
 
@@ -146,5 +186,8 @@ export function deployLabkit(cohort: Cohort, settings: LabkitSettings = {}): Lab
     learnerUrls: cohortApps.learnerUrls,
     learnerTokens: pulumi.secret(cohortApps.learnerTokens),
     instructorTokens: pulumi.secret(cohortApps.instructorTokens),
+    imageRepositoryUrls,
+    imageRegistry: cohort.images.registry as string,
+    imageTag: cohort.images.tag,
   };
 }

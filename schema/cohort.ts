@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { findInstanceType, gpuOf, knownCpuInstanceTypes, knownGpuInstanceTypes } from "../catalog/aws-instances";
+import { DEFAULT_KUBERNETES_VERSION, versionFindings } from "../catalog/eks-versions";
 import { ModelIdSchema, RunSpecInputSchema } from "./run-spec";
 
 /** RFC 1123 DNS label: lower-case letters, digits and '-', starting and ending alphanumeric, ≤63 chars. */
@@ -72,9 +73,11 @@ export const NewClusterSchema = z
   .object({
     kubernetesVersion: z
       .string()
-      .regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as `1.33`")
-      .default("1.33")
-      .describe("EKS Kubernetes version, e.g. `1.33`. Default `1.33`."),
+      .regex(/^1\.\d{2}$/, `expected a Kubernetes minor version such as \`${DEFAULT_KUBERNETES_VERSION}\``)
+      .default(DEFAULT_KUBERNETES_VERSION)
+      .describe(
+        `EKS Kubernetes version, e.g. \`${DEFAULT_KUBERNETES_VERSION}\`; it must be in EKS support for the whole cohort (catalog/eks-versions.ts), and in extended support the control plane costs 6×. Default \`${DEFAULT_KUBERNETES_VERSION}\`.`,
+      ),
     natGateways: z
       .enum(["single", "perAz"])
       .default("single")
@@ -217,9 +220,9 @@ export const ImagesSchema = z
         /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/,
         "expected a registry path such as `123456789012.dkr.ecr.us-east-1.amazonaws.com/labkit`",
       )
-      .default("ghcr.io/labkit-dev")
+      .optional()
       .describe(
-        "Registry path the three labkit images are pushed to (`<registry>/lab`, `/runner`, `/controller`). Default `ghcr.io/labkit-dev`.",
+        "Registry path the three labkit images are pushed to (`<registry>/lab`, `/runner`, `/controller`), e.g. `123456789012.dkr.ecr.us-east-1.amazonaws.com/labkit`. Default: the ECR repositories `pulumi up` creates for the cohort (`<account>.dkr.ecr.<region>.amazonaws.com/<cohort name>`); push the images there before class (docs/images.md).",
       ),
     tag: z
       .string()
@@ -386,9 +389,25 @@ export const DomainSchema = z
       .startsWith("arn:aws", "expected an ACM certificate ARN")
       .optional()
       .describe("ACM certificate ARN for the name; default: one is requested and validated through Route 53."),
-    hostedZoneId: z.string().optional().describe("Route 53 hosted zone id for DNS records and certificate validation."),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, "expected a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`")
+      .optional()
+      .describe(
+        "Route 53 hosted zone id for DNS records and certificate validation. Without it, give `certificateArn` (an issued certificate) and add the DNS record yourself.",
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((domain, ctx) => {
+    // ACM's DNS validation waits until its CNAME appears; with no zone to write it to and no
+    // certificate given, `pulumi up` would wait forever (infra/platform/domain.ts).
+    if (domain.hostedZoneId === undefined && domain.certificateArn === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a domain needs \`hostedZoneId\` (labkit validates the certificate and adds the record through Route 53; find it with \`aws route53 list-hosted-zones-by-name --dns-name ${domain.name}\`) or \`certificateArn\` (an ACM certificate already issued for ${domain.name})`,
+      });
+    }
+  });
 
 /** The fields of cohort.yaml as written (learners may be a roster file reference). */
 export const CohortFileSchema = z
@@ -579,6 +598,19 @@ function checkCohort(cohort: z.infer<typeof CohortFileSchema>, ctx: z.Refinement
     }
   });
 
+  const create = cohort.cloud.cluster.create;
+  if (create) {
+    for (const finding of versionFindings(create.kubernetesVersion, cohort.schedule.start, cohort.schedule.end)) {
+      if (finding.severity === "error") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cloud", "cluster", "create", "kubernetesVersion"],
+          message: finding.message,
+        });
+      }
+    }
+  }
+
   const start = Date.parse(`${cohort.schedule.start}Z`);
   const end = Date.parse(`${cohort.schedule.end}Z`);
   if (!(end > start)) {
@@ -629,8 +661,21 @@ export type Quotas = z.infer<typeof QuotasSchema>;
 export type Labs = z.infer<typeof LabsSchema>;
 export type Images = z.infer<typeof ImagesSchema>;
 
-/** The image a cohort uses for `lab`, `runner` or `controller`. */
+/**
+ * The image a cohort uses for `lab`, `runner` or `controller`. Throws when the cohort names no
+ * registry: the Pulumi program fills in the cohort's ECR registry first (`cohortWithRegistry`),
+ * and `labkit render` asks for `--image-registry`.
+ */
 export function imageRef(cohort: Pick<Cohort, "images" | "labs">, which: "lab" | "runner" | "controller"): string {
   if (which === "lab" && cohort.labs.image) return cohort.labs.image;
-  return `${cohort.images.registry}/${which}:${cohort.images.tag}`;
+  const registry = cohort.images.registry;
+  if (registry === undefined) {
+    throw new Error(
+      "the cohort names no image registry (`images.registry`): set it to where you pushed the lab, runner and controller images (docs/images.md)",
+    );
+  }
+  return `${registry}/${which}:${cohort.images.tag}`;
 }
+
+/** The image names labkit builds, in `<registry>/<name>:<tag>`. */
+export const IMAGE_NAMES = ["lab", "runner", "controller"] as const;

@@ -5,6 +5,7 @@ import type { Cohort } from "../../schema/cohort";
 import type { PlanContext, PlanSection } from "./plan-section";
 import { costSection } from "./sections/cost";
 import { createsSection } from "./sections/creates";
+import { deployReadinessSection } from "./sections/deploy-readiness";
 import { exercisesSection } from "./sections/exercises";
 import { gpuPoolsSection } from "./sections/gpu-pools";
 import { learnersSection } from "./sections/learners";
@@ -18,6 +19,7 @@ export const PLAN_SECTIONS: readonly PlanSection<never>[] = [
   exercisesSection,
   roundSection,
   costSection,
+  deployReadinessSection,
   createsSection,
   resourcesSection,
 ] as unknown as PlanSection<never>[];

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runLabkit } from "../harness/run-cli";
 
@@ -11,6 +14,27 @@ describe("labkit validate", () => {
     expect(result.stdout).toBe(
       "workshop/cohort.example.yaml: valid cohort `ft-dec26`: 24 learners, 1 GPU pool, 3 exercises, 5 models\n",
     );
+  });
+
+  it("warns, on stderr and with exit 0, about a version leaving standard support and a role listed twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labkit-validate-"));
+    const text = readFileSync(fixture("bad-kubernetes-version.yaml"), "utf8")
+      .replace('"1.31"', '"1.34"')
+      .replace(
+        '      kubernetesVersion: "1.34"',
+        '      kubernetesVersion: "1.34"\n      access:\n        platformRoles: [arn:aws:iam::123456789012:role/Ops]\n        instructorRoles: [arn:aws:iam::123456789012:role/Ops]',
+      );
+    const file = join(dir, "cohort.yaml");
+    writeFileSync(file, text);
+    const result = await runLabkit(["validate", file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "warning: cloud.cluster.create.kubernetesVersion: Kubernetes 1.34 is in EKS extended support since 2026-12-02: the control plane costs $0.60/h instead of $0.10/h",
+    );
+    expect(result.stderr).toContain(
+      "warning: cloud.cluster.create.access.instructorRoles[0]: arn:aws:iam::123456789012:role/Ops is already listed at cloud.cluster.create.access.platformRoles[0]",
+    );
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("accepts a roster CSV with quoted fields and an empty e-mail", async () => {
@@ -80,6 +104,16 @@ describe("labkit validate", () => {
       "a value outside a closed set, listing the allowed ones",
       "bad-enum.yaml",
       "tests/fixtures/cohorts/bad-enum.yaml:13:14: gpuPools[0].sharing: `timeslice` is not allowed here: use one of `exclusive`, `hami`, `mig`",
+    ],
+    [
+      "a domain with neither a hosted zone nor a certificate (ACM validation would wait forever)",
+      "bad-domain-no-zone.yaml",
+      "tests/fixtures/cohorts/bad-domain-no-zone.yaml:10:3: domain: a domain needs `hostedZoneId` (labkit validates the certificate and adds the record through Route 53; find it with `aws route53 list-hosted-zones-by-name --dns-name labs.example.org`) or `certificateArn` (an ACM certificate already issued for labs.example.org)",
+    ],
+    [
+      "a Kubernetes version that leaves EKS extended support before the cohort ends",
+      "bad-kubernetes-version.yaml",
+      "tests/fixtures/cohorts/bad-kubernetes-version.yaml:11:26: cloud.cluster.create.kubernetesVersion: Kubernetes 1.31 leaves EKS extended support on 2026-11-26, before the cohort ends, and EKS then upgrades the cluster by itself: use `1.35` or `1.36` (in standard support through 2026-12-07)",
     ],
     [
       "a time zone that does not exist",

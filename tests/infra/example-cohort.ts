@@ -2,9 +2,18 @@
 import type { Cohort, GpuPool } from "../../schema/cohort";
 import { loadCohort } from "../../schema/load-cohort";
 
-/** workshop/cohort.example.yaml, loaded: 24 learners, 8 × g6e.xlarge with HAMi, a domain without a zone. */
+/** workshop/cohort.example.yaml, loaded: 24 learners, 8 × g6e.xlarge with HAMi, a domain with its Route 53 zone, no image registry. */
 export function exampleCohort(): Cohort {
   return loadCohort("workshop/cohort.example.yaml");
+}
+
+/** The example cohort's ECR registry, as `pulumi up` fills it in for the offline account. */
+export const EXAMPLE_REGISTRY = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/ft-dec26";
+
+/** The example with `images.registry` filled in, as the Pulumi program deploys it (for components built directly). */
+export function exampleCohortWithRegistry(): Cohort {
+  const cohort = exampleCohort();
+  return { ...cohort, images: { ...cohort.images, registry: EXAMPLE_REGISTRY } };
 }
 
 /** The example with its `cloud.cluster.create` settings changed. */

@@ -16,7 +16,8 @@ function cohortWith(learnerIds: string[]): Cohort {
     `name: mini
 schedule: { start: "2026-12-07T09:00", end: "2026-12-07T17:00", timeZone: Europe/Berlin }
 cloud: { region: eu-central-1 }
-domain: { name: labs.example.org }
+domain: { name: labs.example.org, hostedZoneId: Z0123456789EXAMPLE }
+images: { registry: 123456789012.dkr.ecr.eu-central-1.amazonaws.com/mini }
 gpuPools: [{ name: l40s, instanceType: g6e.xlarge, count: 1 }]
 models: [{ id: Qwen/Qwen2.5-0.5B-Instruct }]
 exercises:
