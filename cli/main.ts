@@ -10,6 +10,7 @@ import { registerDestroyCheck } from "./commands/destroy-check";
 import { registerEstimate } from "./commands/estimate";
 import { registerExport } from "./commands/export";
 import { registerPlan } from "./commands/plan";
+import { registerPreflight } from "./commands/preflight";
 import { registerRender } from "./commands/render";
 import { registerReset } from "./commands/reset";
 import { registerRoster } from "./commands/roster";
@@ -22,6 +23,7 @@ import { BadInputError, CommandFailedError, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_O
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerValidate,
   registerPlan,
+  registerPreflight,
   registerEstimate,
   registerSchema,
   registerRender,

@@ -2,19 +2,10 @@
  * A real S3-compatible server for tests: moto's server from the project's Python venv, on a
  * free loopback port. Start it in `beforeAll`, stop it in `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { freePort } from "./free-port";
+import { DUMMY_AWS_ENV, startMotoAws } from "./moto-aws";
 
-const MOTO_SERVER = join(import.meta.dirname, "..", "..", ".venv", "bin", "moto_server");
-
-/** Dummy credentials moto accepts; set in the environment so the AWS SDK's default chain finds them. */
-export const DUMMY_AWS_ENV = {
-  AWS_ACCESS_KEY_ID: "testing",
-  AWS_SECRET_ACCESS_KEY: "testing",
-  AWS_REGION: "eu-central-1",
-} as const;
+export { DUMMY_AWS_ENV };
 
 export interface MotoS3 {
   readonly endpointUrl: string;
@@ -27,31 +18,8 @@ export interface MotoS3 {
 
 /** Starts moto's server and waits until it answers (up to 30 s). */
 export async function startMotoS3(): Promise<MotoS3> {
-  Object.assign(process.env, DUMMY_AWS_ENV);
-  const port = await freePort();
-  const child: ChildProcess = spawn(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => {
-    stderr = (stderr + String(chunk)).slice(-4000);
-  });
-  const endpointUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early:\n${stderr}`);
-    try {
-      const response = await fetch(`${endpointUrl}/moto-api/`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`moto_server did not answer on ${endpointUrl} within 30 s:\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const moto = await startMotoAws();
+  const endpointUrl = moto.endpointUrl;
   const client = new S3Client({ region: DUMMY_AWS_ENV.AWS_REGION, endpoint: endpointUrl, forcePathStyle: true });
   const buckets = new Set<string>();
   return {
@@ -75,11 +43,7 @@ export async function startMotoS3(): Promise<MotoS3> {
     },
     async stop() {
       client.destroy();
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
+      await moto.stop();
     },
   };
 }
