@@ -11,11 +11,11 @@
  *
  *   node --import tsx bench/api.bench.ts            (about 30 s)
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startProcess } from "../lib/run-process";
 
 const LEARNERS = Number(process.env.LABKIT_BENCH_LEARNERS ?? 200);
 const GPU_NODES = 50;
@@ -186,13 +186,11 @@ function median(values: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve"], {
-    stdio: ["ignore", "pipe", "inherit"],
+  const child = startProcess(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve"], {
+    captureStdout: true,
   });
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
-    child.once("exit", (code) => reject(new Error(`the controller exited with ${code}`)));
-  });
+  // The serving side prints its base URL as its first line.
+  const base = (await child.waitFor(/^http:\/\/\S+/m, 60_000))[0];
   try {
     const perEndpoint = new Map<string, { p50: number[]; p99: number[] }>();
     const throughput: number[] = [];
@@ -255,7 +253,7 @@ async function main(): Promise<void> {
     console.log(`runs at the end: ${states.join(", ")}`);
     if (errors > 0) process.exitCode = 1;
   } finally {
-    child.kill("SIGTERM");
+    await child.stop();
   }
 }
 

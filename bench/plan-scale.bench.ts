@@ -4,11 +4,11 @@
  * as the baseline (Node + tsx + CLI start-up), all in this run. Prints medians of several runs,
  * the ratio to the baseline, and the growth from size to size. Goal: 200 learners under 30 s.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runProcessSync } from "../lib/run-process";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin/labkit.js");
@@ -25,11 +25,7 @@ function timeRuns(args: string[]): number[] {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    execFileSync(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    runProcessSync(process.execPath, [BIN, ...args], { cwd: ROOT });
     times.push(performance.now() - started);
   }
   return times;

@@ -2,14 +2,7 @@
 // (25 nodes × 4 L40S, HAMi slices, 200 learners), against a baseline measured in the same run:
 // a FIFO first-fit loop with no quotas, fairness or best fit (the least work any scheduler does).
 import { performance } from "node:perf_hooks";
-import {
-  freeMiB,
-  type GpuState,
-  grantFor,
-  hasRoom,
-  type SchedulerState,
-  scheduleRound,
-} from "../lab-controller/scheduler";
+import { freeMiB, type GpuState, grantFor, hasRoom, type SchedulerState, scheduleRound } from "../core/scheduler";
 
 const REPEATS = 15;
 

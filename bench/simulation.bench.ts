@@ -3,8 +3,8 @@
 // cluster-total quotas without a per-GPU fit). Prints each policy's makespan as a ratio to the
 // lower bound and to labkit's, and the median wall time of the simulation itself.
 import { performance } from "node:perf_hooks";
-import type { GpuState } from "../lab-controller/scheduler";
-import { type SimulatedRun, simulateRound } from "../lab-controller/simulation/simulate-round";
+import type { GpuState } from "../core/scheduler";
+import { type SimulatedRun, simulateRound } from "../core/simulation/simulate-round";
 
 const REPEATS = 9;
 const gpus: GpuState[] = Array.from({ length: 8 }, (_, i) => ({

@@ -8,9 +8,7 @@
  * and https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html
  * (pinned by tests/contracts/ec2-vcpu-quotas.test.ts).
  */
-import type { Cohort } from "../schema/cohort";
 import { findInstanceType } from "./aws-instances";
-import { systemNodeCount } from "./cohort-cost";
 
 /** The Service Quotas service code of EC2. */
 export const EC2_SERVICE_CODE = "ec2";
@@ -110,22 +108,4 @@ export function vcpuNeeds(pools: readonly QuotaPool[]): VcpuNeed[] {
 /** The AWS CLI command that asks for a quota increase to `vcpus`, for messages. */
 export function quotaIncreaseCommand(quota: Ec2VcpuQuota, region: string, vcpus: number): string {
   return `aws service-quotas request-service-quota-increase --region ${region} --service-code ${EC2_SERVICE_CODE} --quota-code ${quota.code} --desired-value ${vcpus}`;
-}
-
-/** The cohort's node pools as the quotas see them: the system pool (new clusters only) and every GPU pool. */
-export function cohortQuotaPools(cohort: Pick<Cohort, "cloud" | "labs" | "learners" | "gpuPools">): QuotaPool[] {
-  const pools: QuotaPool[] = [];
-  const create = cohort.cloud.cluster.create;
-  if (create) {
-    pools.push({
-      name: "system",
-      instanceType: create.systemPool.instanceType,
-      capacity: "onDemand",
-      maxNodes: systemNodeCount(cohort),
-    });
-  }
-  for (const pool of cohort.gpuPools) {
-    pools.push({ name: pool.name, instanceType: pool.instanceType, capacity: pool.capacity, maxNodes: pool.count });
-  }
-  return pools;
 }

@@ -3,8 +3,8 @@
  * `reset`, `scale`, `destroy-check`): from `pulumi stack output --json`, or from a file holding
  * that command's output (for machines without the Pulumi CLI, and for tests).
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { ProcessError, runProcess } from "../lib/run-process";
 import { BadInputError } from "./exit-codes";
 
 /** Where to read the outputs from. */
@@ -42,24 +42,25 @@ export async function readStackOutputs(source: StackOutputSource): Promise<Stack
     ...(source.showSecrets ? ["--show-secrets"] : []),
     ...(source.stack ? ["--stack", source.stack] : []),
   ];
-  return new Promise((resolve) => {
-    execFile(
-      "pulumi",
-      args,
-      { cwd: source.cwd, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const reason =
-            (error as NodeJS.ErrnoException).code === "ENOENT"
-              ? "the Pulumi CLI is not installed (no `pulumi` on PATH)"
-              : `\`pulumi ${args.join(" ")}\` failed: ${(stderr || error.message).trim().split("\n")[0]}`;
-          resolve({ found: false, reason });
-          return;
-        }
-        resolve({ found: true, outputs: parseOutputs(stdout, `pulumi ${args.join(" ")}`) });
-      },
-    );
-  });
+  const result = await runPulumi(args, { cwd: source.cwd, timeoutMs: 60_000 });
+  if (!result.ok) return { found: false, reason: result.reason };
+  return { found: true, outputs: parseOutputs(result.stdout, `pulumi ${args.join(" ")}`) };
+}
+
+/** Run the Pulumi CLI; a failure is a reason a person can act on, never a throw. */
+export async function runPulumi(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs: number },
+): Promise<{ ok: true; stdout: string } | { ok: false; reason: string }> {
+  try {
+    return { ok: true, stdout: (await runProcess("pulumi", args, options)).stdout };
+  } catch (error) {
+    if (!(error instanceof ProcessError)) throw error;
+    return {
+      ok: false,
+      reason: error.notInstalled ? "the Pulumi CLI is not installed (no `pulumi` on PATH)" : error.message,
+    };
+  }
 }
 
 function parseOutputs(text: string, where: string): Record<string, unknown> {

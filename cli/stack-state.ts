@@ -2,10 +2,10 @@
  * The deployed stack's resources and their dependencies, from `pulumi stack export` (or a file
  * of it), reduced to what `labkit destroy-check` needs to reason about destroy order.
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { StackResource } from "../teardown/orphan-check";
 import { BadInputError } from "./exit-codes";
+import { runPulumi } from "./stack-outputs";
 
 interface ExportedResource {
   urn?: string;
@@ -65,19 +65,7 @@ export async function readStackResources(source: {
     }
   } else {
     const args = ["stack", "export", ...(source.stack ? ["--stack", source.stack] : [])];
-    const result = await new Promise<{ ok: true; stdout: string } | { ok: false; reason: string }>((resolve) => {
-      execFile("pulumi", args, { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (!error) resolve({ ok: true, stdout });
-        else
-          resolve({
-            ok: false,
-            reason:
-              (error as NodeJS.ErrnoException).code === "ENOENT"
-                ? "the Pulumi CLI is not installed"
-                : `\`pulumi ${args.join(" ")}\` failed: ${(stderr || error.message).trim().split("\n")[0]}`,
-          });
-      });
-    });
+    const result = await runPulumi(args, { timeoutMs: 120_000 });
     if (!result.ok) return { found: false, reason: result.reason };
     text = result.stdout;
   }

@@ -2,8 +2,9 @@
  * `runPreflight`: fetch the facts a cohort's deploy depends on from AWS, run every check over
  * them and return the report. Called by `labkit preflight` and usable from the Pulumi program.
  */
-import { cohortQuotaPools, vcpuNeeds } from "../catalog/ec2-vcpu-quotas";
+import { vcpuNeeds } from "../catalog/ec2-vcpu-quotas";
 import { eksVersionSupport, versionFindings } from "../catalog/eks-versions";
+import { cohortQuotaPools } from "../core/cost/quota-pools";
 import type { Cohort } from "../schema/cohort";
 import { type AwsFactSource, SdkAwsFacts } from "./aws-facts";
 import {

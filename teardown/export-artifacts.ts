@@ -10,8 +10,8 @@ import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { cohortArtifactPrefix } from "../charts/names";
-import { mapWithConcurrency } from "../cli/map-with-concurrency";
-import { writeFileAtomic } from "../cli/write-file-atomic";
+import { mapWithConcurrency } from "../lib/map-with-concurrency";
+import { writeFileAtomic } from "../lib/write-file-atomic";
 import { type RunResult, RunResultSchema } from "../schema/run-result";
 import {
   ADAPTER_FILE,

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../cli/write-file-atomic";
+import { writeFileAtomic } from "../lib/write-file-atomic";
 
 /** State file name inside the export folder. */
 export const EXPORT_STATE_FILE = ".labkit-export-state.json";

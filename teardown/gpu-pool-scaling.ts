@@ -3,8 +3,8 @@
  * the EKS UpdateNodegroupConfig request that sets it. Pure functions over the cohort.
  */
 import type { UpdateNodegroupConfigCommandInput } from "@aws-sdk/client-eks";
+import { scheduledGpuNodes } from "../core/schedule/gpu-scaling-schedule";
 import type { Cohort } from "../schema/cohort";
-import { scheduledGpuNodes } from "./gpu-scaling-schedule";
 
 /** Where to scale to: nothing, what the schedule says now, or a fixed node count. */
 export type ScaleTarget =

@@ -3,10 +3,10 @@
  * lab-controller through the gateway, and say which are not ready.
  */
 import type { Command } from "commander";
+import { mapWithConcurrency } from "../../lib/map-with-concurrency";
 import { BadInputError, CommandFailedError } from "../exit-codes";
 import { renderTable } from "../format/table";
 import { type LabAccess, readCohortAccess } from "../lab-access";
-import { mapWithConcurrency } from "../map-with-concurrency";
 
 /** What one probe found. */
 export interface ProbeResult {

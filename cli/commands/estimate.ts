@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
-import { estimatePeakVram, UnknownModelError, VRAM_COMPONENTS } from "../../lab-controller/vram/estimate-peak-vram";
-import { suggestFit } from "../../lab-controller/vram/suggest-fit";
+import { estimatePeakVram, UnknownModelError, VRAM_COMPONENTS } from "../../core/vram/estimate-peak-vram";
+import { suggestFit } from "../../core/vram/suggest-fit";
 import { loadCohort } from "../../schema/load-cohort";
 import { METHODS, OPTIMIZERS, type RunSpec, type RunSpecInput, resolveRunSpec } from "../../schema/run-spec";
 import { BadInputError } from "../exit-codes";

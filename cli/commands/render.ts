@@ -14,9 +14,9 @@ import { LAB_TOKEN_SECRET } from "../../charts/lab/token-secret";
 import { LABELS } from "../../charts/names";
 import { renderCohort } from "../../charts/render-cohort";
 import { toPortableYamlStream } from "../../lib/portable-yaml";
+import { writeFileAtomic } from "../../lib/write-file-atomic";
 import { loadCohort } from "../../schema/load-cohort";
 import { BadInputError } from "../exit-codes";
-import { writeFileAtomic } from "../write-file-atomic";
 
 const TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

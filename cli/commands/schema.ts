@@ -2,10 +2,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { writeFileAtomic } from "../../lib/write-file-atomic";
 import { renderCohortReference } from "../../schema/cohort-reference";
 import { GENERATED_SCHEMA_DIR, generateJsonSchemas, type SchemaFileName } from "../../schema/json-schema";
 import { BadInputError } from "../exit-codes";
-import { writeFileAtomic } from "../write-file-atomic";
 
 export function registerSchema(program: Command): void {
   program

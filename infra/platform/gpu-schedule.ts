@@ -6,8 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { type GpuScalingAction, gpuScalingActions } from "../../core/schedule/gpu-scaling-schedule";
 import type { Schedule } from "../../schema/cohort";
-import { type GpuScalingAction, gpuScalingActions } from "../../teardown/gpu-scaling-schedule";
 
 /** One GPU pool to schedule. */
 export interface ScheduledGpuPool {

@@ -6,7 +6,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { systemNodeCount } from "../../catalog/cohort-cost";
+import { systemNodeCount } from "../../core/cost/cohort-cost";
 import type { Cohort } from "../../schema/cohort";
 import { COST_ALLOCATION_TAG, clusterNameOf } from "../cost-tags";
 import { CohortBudget } from "./budget";

@@ -19,14 +19,6 @@ import {
   runnerHostMemoryMiB,
   runnerResources,
 } from "../../charts/runner-job";
-import type { Cohort, GpuPool } from "../../schema/cohort";
-import { type RunnerEvent, RunResultSchema } from "../../schema/run-result";
-import { type RunSpec, RunSpecError, RunSpecSchema, resolveRunSpec } from "../../schema/run-spec";
-import type { ArtifactStore } from "../artifacts/artifact-store";
-import { checkDatasetUpload } from "../artifacts/dataset-upload";
-import { type GpuDevice, gpuInventoryFromNodes, nodeAllocatableMemoryMiB } from "../cluster/gpu-inventory";
-import { interpretJob, type JobOutcome } from "../cluster/job-outcome";
-import type { ClusterPort } from "../cluster/kube-cluster";
 import {
   type GpuState,
   type LearnerState,
@@ -35,11 +27,19 @@ import {
   refusalReason,
   type SchedulingDecision,
   scheduleRound,
-} from "../scheduler";
+} from "../../core/scheduler";
+import { estimatePeakVram, UnknownModelError } from "../../core/vram/estimate-peak-vram";
+import { type FitSuggestion, suggestFit } from "../../core/vram/suggest-fit";
+import type { Cohort, GpuPool } from "../../schema/cohort";
+import { type RunnerEvent, RunResultSchema } from "../../schema/run-result";
+import { type RunSpec, RunSpecError, RunSpecSchema, resolveRunSpec } from "../../schema/run-spec";
+import type { ArtifactStore } from "../artifacts/artifact-store";
+import { checkDatasetUpload } from "../artifacts/dataset-upload";
+import { type GpuDevice, gpuInventoryFromNodes, nodeAllocatableMemoryMiB } from "../cluster/gpu-inventory";
+import { interpretJob, type JobOutcome } from "../cluster/job-outcome";
+import type { ClusterPort } from "../cluster/kube-cluster";
 import { sha256Hex } from "../server/token-directory";
 import type { RunStore, StoredEvent } from "../store/run-store";
-import { estimatePeakVram, UnknownModelError } from "../vram/estimate-peak-vram";
-import { type FitSuggestion, suggestFit } from "../vram/suggest-fit";
 import { ACTIVE_STATES, FINAL_STATES, type Run, type RunEstimate, type RunState } from "./run";
 import { RunEventBus } from "./run-event-bus";
 

@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance } from "fastify";
 import { findInstanceType } from "../../catalog/aws-instances";
-import { poolNodeUsdPerHour } from "../../catalog/cohort-cost";
+import { poolNodeUsdPerHour } from "../../core/cost/cohort-cost";
+import { freeMiB, grantableMiB } from "../../core/scheduler";
 import type { MetricValues } from "../../schema/run-result";
-import { freeMiB, grantableMiB } from "../scheduler";
-import { type ControllerServerDeps, requirePerson } from "./create-controller-server";
 import { type HttpMetrics, renderPrometheus, type Sample } from "./http-metrics";
+import { type ControllerServerDeps, requirePerson } from "./server-context";
 import { openSseStream } from "./sse-stream";
 
 /** Rank after-training metrics: higher ROUGE-L first, then higher BLEU, then lower perplexity. */

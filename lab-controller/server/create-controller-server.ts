@@ -8,45 +8,15 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { API_PATH } from "../../charts/names";
-import type { Cohort } from "../../schema/cohort";
 import { MAX_DATASET_BYTES } from "../artifacts/dataset-upload";
 import { RunInputError, type RunLifecycle } from "../runs/run-lifecycle";
-import type { RunStore } from "../store/run-store";
 import { authenticate } from "./authenticate";
 import { registerCohortRoutes } from "./cohort-routes";
 import { HttpMetrics } from "./http-metrics";
 import { registerRunRoutes } from "./run-routes";
-import type { Principal, TokenDirectory } from "./token-directory";
+import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES } from "./server-context";
 
-/** What the server needs. */
-export interface ControllerServerDeps {
-  readonly cohort: Cohort;
-  readonly store: RunStore;
-  readonly lifecycle: RunLifecycle;
-  readonly tokens: TokenDirectory;
-  /** Extra samples for `/metrics` (informer restarts...). Default none. */
-  readonly extraMetrics?: () => Array<{ name: string; help: string; type: "gauge" | "counter"; value: number }>;
-  /** Whether the controller is ready (store open, cluster listed). Default: always. */
-  readonly ready?: () => boolean;
-  /** Serve the dashboard at `/dashboard/` (lab-controller/dashboard/plugin.ts). Default true. */
-  readonly dashboard?: boolean;
-  /** Fastify's logger. Default off. */
-  readonly logger?: boolean;
-}
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The authenticated caller; set by the auth hook on every `/v1/` route except login. */
-    principal?: Principal;
-  }
-  interface FastifyContextConfig {
-    /** Skip authentication (health, metrics, login, docs). */
-    public?: boolean;
-  }
-}
-
-/** Body limit of `POST /v1/runs`: a base64 dataset of `MAX_DATASET_BYTES` plus the spec. */
-export const RUN_BODY_LIMIT_BYTES = Math.ceil((MAX_DATASET_BYTES * 4) / 3) + 64 * 1024;
+export { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./server-context";
 
 /** Build the API. Call `await app.ready()` (or `listen`) before use. */
 export async function createControllerServer(deps: ControllerServerDeps): Promise<FastifyInstance> {
@@ -131,18 +101,8 @@ export async function createControllerServer(deps: ControllerServerDeps): Promis
   registerCohortRoutes(app, deps, metrics);
 
   if (deps.dashboard ?? true) {
-    const { registerDashboard } = await import("../dashboard/plugin");
+    const { registerDashboard } = await import("../../dashboard/plugin");
     await registerDashboard(app);
   }
   return app;
-}
-
-/** The caller as a learner or instructor; answers 403 for a runner token. */
-export function requirePerson(request: FastifyRequest, reply: FastifyReply) {
-  const p = request.principal;
-  if (!p || p.role === "runner") {
-    reply.code(403).send({ error: "a runner token may only post events for its own run" });
-    return undefined;
-  }
-  return p;
 }

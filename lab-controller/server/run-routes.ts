@@ -9,7 +9,7 @@ import { RunnerEventSchema } from "../../schema/run-result";
 import { describeIssues } from "../../schema/run-spec";
 import type { Run } from "../runs/run";
 import { clearedSessionCookie, sessionCookie } from "./authenticate";
-import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./create-controller-server";
+import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./server-context";
 import { lastEventId, openSseStream } from "./sse-stream";
 
 const RUN_ID = /^[a-z0-9]{1,40}$/;

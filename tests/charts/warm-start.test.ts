@@ -1,27 +1,24 @@
-import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { WORKSHOP_COPY_SCRIPT } from "../../charts/lab/workshop-content";
 import { GPU_NODE_TAINT } from "../../charts/names";
 import { imagePrePullDaemonSet } from "../../charts/warm-start/image-pre-pull";
 import { modelCacheWarmUpJob, WARM_UP_SCRIPT, warmUpJobName } from "../../charts/warm-start/model-cache-warm-up";
+import { runProcessForResult, runProcessSync } from "../../lib/run-process";
 import { REPO_ROOT } from "../harness/run-cli";
 import { validateObject } from "./validate-object";
 
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), "labkit-workshop-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function copyWorkshop(source: string, target: string): string {
-  const result = spawnSync("sh", ["-c", WORKSHOP_COPY_SCRIPT], {
+  // A clean environment, as the init container has: only PATH and the two variables.
+  return runProcessSync("sh", ["-c", WORKSHOP_COPY_SCRIPT], {
     env: { PATH: process.env.PATH, LABKIT_WORKSHOP_SOURCE: source, LABKIT_WORKSHOP_TARGET: target },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`copy failed: ${result.stderr}`);
-  return result.stdout;
+    extendEnv: false,
+  }).stdout;
 }
 
 describe("workshop content in the learner's home (the init container's script, run with a real sh)", () => {
@@ -82,7 +79,8 @@ describe("warm start", () => {
   it("runs its download program with the real huggingface_hub: a gated model without a token and an unreachable Hub both fail the Job with a message per model", async () => {
     const python = join(REPO_ROOT, ".venv/bin/python");
     const cache = mkdtempSync(join(work, "cache-"));
-    const result = await run(python, ["-c", WARM_UP_SCRIPT], {
+    const finished = await runProcessForResult(python, ["-c", WARM_UP_SCRIPT], {
+      extendEnv: false,
       env: {
         PATH: process.env.PATH,
         LABKIT_MODELS: JSON.stringify(models),
@@ -92,11 +90,9 @@ describe("warm start", () => {
         HF_HUB_DOWNLOAD_TIMEOUT: "2",
         HF_HUB_DISABLE_TELEMETRY: "1",
       },
-      timeout: 60_000,
-    }).then(
-      () => ({ code: 0, stdout: "" }),
-      (error: { code: number; stdout: string }) => error,
-    );
+      timeoutMs: 60_000,
+    });
+    const result = { code: finished.exitCode, stdout: finished.stdout };
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("model-cache: downloading Qwen/Qwen2.5-0.5B-Instruct@main");
     expect(result.stdout).toMatch(/model-cache: Qwen\/Qwen2\.5-0\.5B-Instruct failed: /);

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mapWithConcurrency } from "../../cli/map-with-concurrency";
+import { mapWithConcurrency } from "../../lib/map-with-concurrency";
 import { runLabkit } from "../harness/run-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "labkit-check-"));

@@ -1,12 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runProcessSyncForResult } from "../../lib/run-process";
 
 const labkit = (...args: string[]) => {
-  const result = spawnSync(process.execPath, ["bin/labkit.js", "estimate", ...args], { encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const result = runProcessSyncForResult(process.execPath, ["bin/labkit.js", "estimate", ...args]);
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 };
 
 describe("labkit estimate", () => {

@@ -11,13 +11,8 @@
  * moto/ec2/resources/instance_types.json.gz), checked in tests/preflight against the emulator.
  */
 import { describe, expect, it } from "vitest";
-import {
-  cohortQuotaPools,
-  instanceFamilyGroup,
-  quotaIncreaseCommand,
-  vcpuNeeds,
-  vcpuQuotaFor,
-} from "../../catalog/ec2-vcpu-quotas";
+import { instanceFamilyGroup, quotaIncreaseCommand, vcpuNeeds, vcpuQuotaFor } from "../../catalog/ec2-vcpu-quotas";
+import { cohortQuotaPools } from "../../core/cost/quota-pools";
 import { exampleCohort } from "../infra/example-cohort";
 
 describe("EC2 vCPU quotas", () => {

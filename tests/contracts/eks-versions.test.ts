@@ -9,7 +9,6 @@
  * (docs/assumptions.md).
  */
 import { describe, expect, it } from "vitest";
-import { estimateCohortCost } from "../../catalog/cohort-cost";
 import {
   DEFAULT_KUBERNETES_VERSION,
   EKS_CONTROL_PLANE_PRICES,
@@ -18,6 +17,7 @@ import {
   eksVersionSupport,
   versionFindings,
 } from "../../catalog/eks-versions";
+import { estimateCohortCost } from "../../core/cost/cohort-cost";
 import { cohortWarnings } from "../../schema/cohort-warnings";
 import { exampleCohort, withCreate } from "../infra/example-cohort";
 

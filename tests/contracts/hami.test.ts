@@ -19,10 +19,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HAMI_WEBHOOK_OPT_OUT } from "../../charts/runner-job";
+import { bestFit, grantableMiB, HAMI_GPU_RESERVE_MIB } from "../../core/scheduler";
+import type { GpuState } from "../../core/scheduler/types";
 import { hamiValues, nvidiaDevicePluginValues } from "../../infra/platform/gpu-stack";
 import { HAMI_CHART, NVIDIA_DEVICE_PLUGIN_CHART } from "../../infra/platform/helm-charts";
-import { bestFit, grantableMiB, HAMI_GPU_RESERVE_MIB } from "../../lab-controller/scheduler";
-import type { GpuState } from "../../lab-controller/scheduler/types";
 import type { SharingMode } from "../../schema/cohort";
 import { exampleRunnerJob } from "./rendered-example";
 

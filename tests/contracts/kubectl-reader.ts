@@ -3,10 +3,10 @@
  * v1.6.0, the module k8s.io/apimachinery's YAML decoder calls to turn each manifest into JSON).
  * Go is part of the test toolchain: a missing `go` fails the suite instead of skipping it.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ProcessError, runProcessSync } from "../../lib/run-process";
 
 const SOURCE = join(import.meta.dirname, "kubectl-yaml");
 let binary: string | undefined;
@@ -16,13 +16,13 @@ export function kubectlYamlReader(): string {
   if (binary) return binary;
   const out = join(mkdtempSync(join(tmpdir(), "kubectl-yaml-")), "kubectl-yaml");
   try {
-    execFileSync("go", ["build", "-o", out, "."], { cwd: SOURCE, stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+    runProcessSync("go", ["build", "-o", out, "."], { cwd: SOURCE, timeoutMs: 300_000 });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (!(error instanceof ProcessError)) throw error;
     throw new Error(
-      e.code === "ENOENT"
+      error.notInstalled
         ? "the Go toolchain (`go`) is needed to build kubectl's YAML reader for the contract tests: install Go (>= 1.22)"
-        : `building tests/contracts/kubectl-yaml failed: ${e.stderr?.toString() ?? e.message}`,
+        : `building tests/contracts/kubectl-yaml failed: ${error.result?.stderr ?? error.message}`,
     );
   }
   binary = out;
@@ -31,7 +31,7 @@ export function kubectlYamlReader(): string {
 
 /** What kubectl would send to the API server for each document of `yaml`, as JSON values. */
 export function readAsKubectl(yaml: string): unknown[] {
-  const output = execFileSync(kubectlYamlReader(), [], { input: yaml, maxBuffer: 256 * 1024 * 1024 }).toString();
+  const output = runProcessSync(kubectlYamlReader(), [], { input: yaml }).stdout;
   return output
     .split("\n")
     .filter((line) => line.trim() !== "")

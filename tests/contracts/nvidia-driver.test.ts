@@ -7,12 +7,12 @@
  * CUDA 13.x ≥ 580. The CUDA version is read from the real torch that images/requirements.txt
  * installs (the test venv installs the same pinned wheel from PyPI).
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AMI_NVIDIA_DRIVER_MAJOR, cudaRunsOnDriver } from "../../catalog/nvidia-driver";
 import { gpuNodeGroupArgs } from "../../infra/platform/node-groups";
+import { runProcessSync } from "../../lib/run-process";
 import { REPO_ROOT } from "../harness/run-cli";
 import { exampleCohort } from "../infra/example-cohort";
 
@@ -33,12 +33,11 @@ describe("the driver/CUDA pairing", () => {
 
   it("pins the torch whose CUDA runtime the AMI's driver runs (read from the installed wheel)", () => {
     const pinned = /^torch==(.+)$/m.exec(readFileSync(join(REPO_ROOT, "images", "requirements.txt"), "utf8"))?.[1];
-    const [version, cuda] = execFileSync(PYTHON, [
+    const [version, cuda] = runProcessSync(PYTHON, [
       "-c",
       "import torch; print(torch.__version__); print(torch.version.cuda)",
     ])
-      .toString()
-      .trim()
+      .stdout.trim()
       .split("\n");
     expect(version.split("+")[0]).toBe(pinned);
     expect(cuda, "the pinned torch is a CUDA build").toMatch(/^\d+\.\d+$/);

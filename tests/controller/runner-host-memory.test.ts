@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { GPU_NODE_DAEMON_RESERVE_MIB, runnerHostMemoryMiB } from "../../charts/runner-job";
+import { bestFit } from "../../core/scheduler";
+import type { GpuState } from "../../core/scheduler/types";
 import { nodeAllocatableMemoryMiB, quantityMiB } from "../../lab-controller/cluster/gpu-inventory";
-import { bestFit } from "../../lab-controller/scheduler";
-import type { GpuState } from "../../lab-controller/scheduler/types";
 
 /** A g6e.xlarge as EKS reports it: one L40S, about 29 GiB of allocatable memory of its 32. */
 const G6E_XLARGE_ALLOCATABLE_MIB = quantityMiB("30408704Ki") as number;

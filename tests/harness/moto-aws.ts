@@ -3,8 +3,8 @@
  * loopback port, answering every service moto implements on one endpoint. Start it in
  * `beforeAll`, stop it in `afterAll`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { startProcess } from "../../lib/run-process";
 import { freePort } from "./free-port";
 
 const VENV_BIN = join(import.meta.dirname, "..", "..", ".venv", "bin");
@@ -44,20 +44,15 @@ export async function startMotoAws(options: MotoAwsOptions = {}): Promise<MotoAw
   Object.assign(process.env, DUMMY_AWS_ENV);
   const port = await freePort();
   const hostArgs = ["-H", "127.0.0.1", "-p", String(port)];
-  const child: ChildProcess = options.ec2VcpuQuotas
-    ? spawn(join(VENV_BIN, "python"), [MOTO_WITH_EC2_QUOTAS, ...hostArgs], {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, MOTO_EC2_QUOTAS: JSON.stringify(options.ec2VcpuQuotas) },
+  const child = options.ec2VcpuQuotas
+    ? startProcess(join(VENV_BIN, "python"), [MOTO_WITH_EC2_QUOTAS, ...hostArgs], {
+        env: { MOTO_EC2_QUOTAS: JSON.stringify(options.ec2VcpuQuotas) },
       })
-    : spawn(MOTO_SERVER, hostArgs, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (chunk) => {
-    stderr = (stderr + String(chunk)).slice(-4000);
-  });
+    : startProcess(MOTO_SERVER, hostArgs);
   const endpointUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto's server exited early:\n${stderr}`);
+    if (child.exited()) throw new Error(`moto's server exited early:\n${child.output()}`);
     try {
       const response = await fetch(`${endpointUrl}/moto-api/`);
       if (response.ok) break;
@@ -65,20 +60,14 @@ export async function startMotoAws(options: MotoAwsOptions = {}): Promise<MotoAw
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`moto's server did not answer on ${endpointUrl} within 30 s:\n${stderr}`);
+      await child.stop();
+      throw new Error(`moto's server did not answer on ${endpointUrl} within 30 s:\n${child.output()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     endpointUrl,
     env: { ...DUMMY_AWS_ENV, AWS_ENDPOINT_URL: endpointUrl },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
+    stop: () => child.stop(),
   };
 }

@@ -2,10 +2,10 @@
  * Starts a real JupyterLab on 127.0.0.1 with the lab chart's own command line (`jupyterLabArgs`),
  * the token in `JUPYTER_TOKEN` as the lab's Secret provides it, and waits for the probe path.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { jupyterLabArgs, jupyterProbePath } from "../../charts/jupyter-command";
+import { startProcess } from "../../lib/run-process";
 import { freePort } from "../harness/free-port";
 import { REPO_ROOT } from "../harness/run-cli";
 
@@ -31,7 +31,9 @@ export async function startJupyterLab(
   // The pod never runs as root (runAsNonRoot). A test machine may: the venv's Python lives under
   // root's home, so Jupyter cannot be run as another user here, and refuses root without this flag.
   const rootOnly = process.getuid?.() === 0 ? ["--allow-root"] : [];
-  const child: ChildProcess = spawn(join(REPO_ROOT, ".venv/bin", program), [...rest, ...rootOnly], {
+  const child = startProcess(join(REPO_ROOT, ".venv/bin", program), [...rest, ...rootOnly], {
+    extendEnv: false,
+    captureStdout: true,
     env: {
       PATH: `${join(REPO_ROOT, ".venv/bin")}:${process.env.PATH}`,
       HOME: home,
@@ -40,19 +42,12 @@ export async function startJupyterLab(
       JUPYTER_CONFIG_DIR: join(home, ".jupyter"),
       JUPYTER_PLATFORM_DIRS: "1",
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`JupyterLab exited with ${child.exitCode}:\n${output}`);
+    const exited = child.exited();
+    if (exited) throw new Error(`JupyterLab exited with ${exited.exitCode}:\n${child.output()}`);
     try {
       const response = await fetch(`${baseUrl}${jupyterProbePath(learnerId)}`, { signal: AbortSignal.timeout(1000) });
       if (response.status === 200) break;
@@ -60,21 +55,15 @@ export async function startJupyterLab(
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`JupyterLab did not answer on ${jupyterProbePath(learnerId)} within 90 s:\n${output}`);
+      await child.stop();
+      throw new Error(`JupyterLab did not answer on ${jupyterProbePath(learnerId)} within 90 s:\n${child.output()}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     baseUrl,
     args,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-      }),
+    output: () => child.output(),
+    stop: () => child.stop(),
   };
 }

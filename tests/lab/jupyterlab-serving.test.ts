@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORKSHOP_COPY_SCRIPT } from "../../charts/lab/workshop-content";
+import { runProcessSyncForResult } from "../../lib/run-process";
 import { runLabkit } from "../harness/run-cli";
 import { type RunningJupyter, startJupyterLab } from "./jupyter-server";
 
@@ -26,10 +26,11 @@ beforeAll(async () => {
     JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
   );
   const home = join(work, "home");
-  const copy = spawnSync("sh", ["-c", WORKSHOP_COPY_SCRIPT], {
+  const copy = runProcessSyncForResult("sh", ["-c", WORKSHOP_COPY_SCRIPT], {
     env: { PATH: process.env.PATH, LABKIT_WORKSHOP_SOURCE: image, LABKIT_WORKSHOP_TARGET: join(home, "workshop") },
+    extendEnv: false,
   });
-  expect(copy.status).toBe(0);
+  expect(copy.exitCode).toBe(0);
   jupyter = await startJupyterLab(LEARNER, TOKEN, home, home);
 }, 120_000);
 

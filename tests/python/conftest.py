@@ -9,6 +9,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,13 +53,29 @@ def assert_valid(document, schema_name: str) -> None:
 
 def tiny_spec(method: str = "qlora", **sections) -> dict:
     """A complete, resolved RunSpec sized for the tiny model on a CPU."""
-    spec = {
+    spec: dict[str, Any] = {
         "exercise": "qlora-challenge",
         "baseModel": "Qwen/Qwen2.5-0.5B-Instruct",
         "method": method,
         "lora": {"r": 4, "alpha": 8, "dropout": 0.0, "targetModules": "all-linear"},
-        "quantization": {"bits": 4 if method == "qlora" else 16, "quantType": "nf4", "doubleQuant": True, "computeDtype": "bfloat16" if method == "qlora" else "float32"},
-        "training": {"maxSeqLength": 192, "microBatchSize": 4, "gradientAccumulationSteps": 2, "epochs": 1, "maxSteps": 3, "learningRate": 0.003, "gradientCheckpointing": True, "optimizer": "paged_adamw_32bit", "warmupRatio": 0.0, "seed": 7},
+        "quantization": {
+            "bits": 4 if method == "qlora" else 16,
+            "quantType": "nf4",
+            "doubleQuant": True,
+            "computeDtype": "bfloat16" if method == "qlora" else "float32",
+        },
+        "training": {
+            "maxSeqLength": 192,
+            "microBatchSize": 4,
+            "gradientAccumulationSteps": 2,
+            "epochs": 1,
+            "maxSteps": 3,
+            "learningRate": 0.003,
+            "gradientCheckpointing": True,
+            "optimizer": "paged_adamw_32bit",
+            "warmupRatio": 0.0,
+            "seed": 7,
+        },
         "dataset": {"source": "builtin", "name": "k8s-troubleshooting", "testSplit": 0.04},
         "evaluation": {"metrics": ["perplexity", "rougeL", "bleu"], "samples": 2, "maxNewTokens": 8},
     }
@@ -128,4 +145,11 @@ def qlora_run(tiny_model_dir, tmp_path_factory):
     )
     status = run(settings)
     server.close()
-    return {"status": status, "out": out, "artifacts": out / "artifacts", "events": server.events, "auth": server.auth_headers, "settings": settings}
+    return {
+        "status": status,
+        "out": out,
+        "artifacts": out / "artifacts",
+        "events": server.events,
+        "auth": server.auth_headers,
+        "settings": settings,
+    }

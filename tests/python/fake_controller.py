@@ -16,6 +16,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 LIMIT_MIB = 16384
 
@@ -28,11 +29,30 @@ def estimate_mib(spec: dict) -> int:
 def fit_report(spec: dict) -> dict:
     """The estimate answer, shaped as the controller's FitReport; a run over the quota gets one suggestion."""
     total = estimate_mib(spec)
-    report = {"fits": total <= LIMIT_MIB, "spec": spec, "estimate": {"totalMiB": total, "breakdown": {"baseWeights": 1200, "activations": total - 1200}}, "quotaMiB": LIMIT_MIB, "largestSlotMiB": 46068, "suggestions": []}
+    report = {
+        "fits": total <= LIMIT_MIB,
+        "spec": spec,
+        "estimate": {"totalMiB": total, "breakdown": {"baseWeights": 1200, "activations": total - 1200}},
+        "quotaMiB": LIMIT_MIB,
+        "largestSlotMiB": 46068,
+        "suggestions": [],
+    }
     if total > LIMIT_MIB:
-        report["reason"] = f"the run needs about {total / 1024:.1f} GiB of GPU memory, more than your quota of {LIMIT_MIB / 1024:.1f} GiB"
-        fitting = {**spec, "training": {**spec.get("training", {}), "microBatchSize": 4, "gradientAccumulationSteps": 8}}
-        report["suggestions"] = [{"change": "micro batch 4 with gradient accumulation 8 (same effective batch)", "spec": fitting, "totalMiB": estimate_mib(fitting)}]
+        report["reason"] = (
+            f"the run needs about {total / 1024:.1f} GiB of GPU memory, "
+            f"more than your quota of {LIMIT_MIB / 1024:.1f} GiB"
+        )
+        fitting = {
+            **spec,
+            "training": {**spec.get("training", {}), "microBatchSize": 4, "gradientAccumulationSteps": 8},
+        }
+        report["suggestions"] = [
+            {
+                "change": "micro batch 4 with gradient accumulation 8 (same effective batch)",
+                "spec": fitting,
+                "totalMiB": estimate_mib(fitting),
+            }
+        ]
     return report
 
 
@@ -52,14 +72,20 @@ class FakeController:
             {"state": "running", "phase": "training", "step": 3, "totalSteps": 3, "lastLoss": 1.9},
             {"state": "succeeded", "phase": "succeeded", "step": 3, "totalSteps": 3, "lastLoss": 1.9},
         ]
-        self.loss_points = [{"step": 2, "loss": 2.1, "learningRate": 0.0002}, {"step": 1, "loss": 2.5, "learningRate": 0.0001}, {"step": 3, "loss": 1.9, "learningRate": 0.0001}]
+        self.loss_points = [
+            {"step": 2, "loss": 2.1, "learningRate": 0.0002},
+            {"step": 1, "loss": 2.5, "learningRate": 0.0001},
+            {"step": 3, "loss": 1.9, "learningRate": 0.0001},
+        ]
         controller = self
 
         class Handler(BaseHTTPRequestHandler):
             def _send(self, status: int, body) -> None:
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/octet-stream" if isinstance(body, bytes) else "application/json")
+                self.send_header(
+                    "Content-Type", "application/octet-stream" if isinstance(body, bytes) else "application/json"
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -69,7 +95,7 @@ class FakeController:
                 return json.loads(self.rfile.read(length)) if length else None
 
             def _handle(self, method: str) -> None:
-                body = self._body() if method == "POST" else None
+                body: Any = self._body() if method == "POST" else None  # the parsed JSON request
                 if self.path.startswith("/api/v1/"):
                     self.path = self.path[len("/api") :]
                 controller.requests.append((method, self.path, body))
@@ -77,29 +103,69 @@ class FakeController:
                     if self.headers.get("Authorization"):
                         return self._send(400, {"error": "Only one auth mechanism allowed"})
                     name = self.path[4:].split("?")[0]
-                    return self._send(200, controller.files[name]) if name in controller.files else self._send(404, {"error": "NoSuchKey"})
+                    return (
+                        self._send(200, controller.files[name])
+                        if name in controller.files
+                        else self._send(404, {"error": "NoSuchKey"})
+                    )
                 if self.headers.get("Authorization") != f"Bearer {controller.token}":
-                    return self._send(401, {"error": "missing or unknown token: send `Authorization: Bearer <your token>` (your token is in your lab's welcome page)"})
+                    return self._send(
+                        401,
+                        {
+                            "error": "missing or unknown token: send `Authorization: "
+                            "Bearer <your token>` (your token is in your lab's welcome page)"
+                        },
+                    )
                 path = self.path.split("?")[0]
                 if method == "POST" and path in ("/v1/estimate", "/v1/runs"):
                     spec = body["spec"]
                     if spec.get("training", {}).get("microBatchSize", 4) < 1:
                         problem = "spec.training.microBatchSize: Too small: expected number to be >=1"
-                        return self._send(400, {"error": f"the run spec is not valid: {problem}", "problems": [problem]})
+                        return self._send(
+                            400, {"error": f"the run spec is not valid: {problem}", "problems": [problem]}
+                        )
                     fit = fit_report(spec)
                 if method == "POST" and path == "/v1/estimate":
                     return self._send(200, fit)
                 if method == "POST" and path == "/v1/runs":
                     if not fit["fits"]:
-                        return self._send(422, {"decision": "refused", "reason": fit["reason"], "estimate": fit["estimate"], "quotaMiB": fit["quotaMiB"], "suggestions": fit["suggestions"]})
+                        return self._send(
+                            422,
+                            {
+                                "decision": "refused",
+                                "reason": fit["reason"],
+                                "estimate": fit["estimate"],
+                                "quotaMiB": fit["quotaMiB"],
+                                "suggestions": fit["suggestions"],
+                            },
+                        )
                     total = fit["estimate"]["totalMiB"]
                     run_id = f"r{len(controller.runs) + 1:011d}"
                     if "dataset" in body:
                         controller.uploads[run_id] = base64.b64decode(body["dataset"]["contentBase64"])
-                    run = {"id": run_id, "learnerId": "ana", "exercise": spec["exercise"], "state": "queued", "queuePosition": 2, "reason": "no GPU has 9000 MiB free", "spec": spec, "estimate": {"totalMiB": total, "breakdown": {}}, "createdAt": "2026-12-07T09:00:00Z", "attempts": 0, "_polls": 0}
+                    run = {
+                        "id": run_id,
+                        "learnerId": "ana",
+                        "exercise": spec["exercise"],
+                        "state": "queued",
+                        "queuePosition": 2,
+                        "reason": "no GPU has 9000 MiB free",
+                        "spec": spec,
+                        "estimate": {"totalMiB": total, "breakdown": {}},
+                        "createdAt": "2026-12-07T09:00:00Z",
+                        "attempts": 0,
+                        "_polls": 0,
+                    }
                     controller.runs[run_id] = run
                     if controller.admit:
-                        run.update({"state": "starting", "phase": "starting", "grantedMiB": total, "placement": {"node": "ip-10-0-1-23.ec2.internal", "gpuIndex": 0}})
+                        run.update(
+                            {
+                                "state": "starting",
+                                "phase": "starting",
+                                "grantedMiB": total,
+                                "placement": {"node": "ip-10-0-1-23.ec2.internal", "gpuIndex": 0},
+                            }
+                        )
                         for key in ("queuePosition", "reason"):
                             run.pop(key)
                         return self._send(201, {"decision": "admitted", "run": _public(run)})
@@ -117,7 +183,21 @@ class FakeController:
                     return self._send(200, {"points": controller.loss_points})
                 if match.group(2) == "/artifacts":
                     base = f"http://127.0.0.1:{controller.server.server_port}/s3/"
-                    return self._send(200, {"artifactsUri": f"s3://bucket/runs/{run['id']}/", "artifacts": [{"name": n, "sizeBytes": len(b), "url": f"{base}{n}?X-Amz-Signature=abc", "expiresAt": "2026-12-07T10:00:00Z"} for n, b in controller.files.items()]})
+                    return self._send(
+                        200,
+                        {
+                            "artifactsUri": f"s3://bucket/runs/{run['id']}/",
+                            "artifacts": [
+                                {
+                                    "name": n,
+                                    "sizeBytes": len(b),
+                                    "url": f"{base}{n}?X-Amz-Signature=abc",
+                                    "expiresAt": "2026-12-07T10:00:00Z",
+                                }
+                                for n, b in controller.files.items()
+                            ],
+                        },
+                    )
                 if run["state"] != "cancelled":
                     step = controller.timeline[min(run["_polls"], len(controller.timeline) - 1)]
                     run["_polls"] += 1
@@ -139,7 +219,9 @@ class FakeController:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # a quick shutdown() per test
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()  # a quick shutdown() per test
 
     def close(self):
         self.server.shutdown()

@@ -2,10 +2,10 @@
 // `npm run test:python`: run the Python suite (runner, client, notebooks, Dockerfile checks)
 // with the project's virtual environment, and pass pytest's exit status on.
 // "No tests collected" (pytest exit 5) counts as a failure: an empty run proves nothing.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execaSync } from "execa";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const python = join(root, ".venv", "bin", "python");
@@ -17,16 +17,17 @@ if (!existsSync(python)) {
   );
   process.exit(1);
 }
-const result = spawnSync(python, ["-m", "pytest", "tests/python", "-q", ...process.argv.slice(2)], {
+const result = execaSync(python, ["-m", "pytest", "tests/python", "-q", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
+  reject: false,
 });
-if (result.error) {
-  console.error(`test:python: could not start pytest: ${result.error.message}`);
+if (result.exitCode === undefined) {
+  console.error(`test:python: could not start pytest: ${result.shortMessage}`);
   process.exit(1);
 }
-if (result.status === 5) {
+if (result.exitCode === 5) {
   console.error("test:python: pytest collected no tests; that is a failure, not a pass");
   process.exit(1);
 }
-process.exit(result.status ?? 1);
+process.exit(result.exitCode);

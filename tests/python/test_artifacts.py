@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from labkit_runner.artifacts import ArtifactStore, fetch
 
 
@@ -21,7 +22,9 @@ def _free_port() -> int:
 def s3_endpoint(monkeypatch):
     moto = Path(sys.executable).parent / "moto_server"
     port = _free_port()
-    process = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -29,7 +32,12 @@ def s3_endpoint(monkeypatch):
             break
         except OSError:
             time.sleep(0.1)
-    for name, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "eu-central-1"}.items():
+    for name, value in {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+    }.items():
         monkeypatch.setenv(name, value)
     yield url
     process.terminate()
@@ -44,7 +52,10 @@ def test_uploads_the_adapter_and_results_below_the_run_prefix_on_s3(s3_endpoint,
     store = ArtifactStore("s3://artifacts/cohorts/ft/learners/ana/runs/r1")
     archive = tmp_path / "adapter.tar.gz"
     archive.write_bytes(b"\x1f\x8b adapter bytes")
-    assert store.put_file(archive, "adapter.tar.gz", "application/gzip") == "s3://artifacts/cohorts/ft/learners/ana/runs/r1/adapter.tar.gz"
+    assert (
+        store.put_file(archive, "adapter.tar.gz", "application/gzip")
+        == "s3://artifacts/cohorts/ft/learners/ana/runs/r1/adapter.tar.gz"
+    )
     assert store.put_bytes(b'{"status": "succeeded"}', "results.json").endswith("/runs/r1/results.json")
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="artifacts")["Contents"])
     assert keys == ["cohorts/ft/learners/ana/runs/r1/adapter.tar.gz", "cohorts/ft/learners/ana/runs/r1/results.json"]

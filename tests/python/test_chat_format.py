@@ -1,6 +1,7 @@
 """Chat-template formatting through apply_chat_template, and the mistakes notebook 01 teaches."""
 
 import pytest
+
 from conftest import DATASET
 from labkit_runner.chat_format import (
     ChatTemplateError,
@@ -56,7 +57,10 @@ def test_mistake_a_missing_pad_token_makes_batching_fail_until_one_is_set(tokeni
 
 def test_mistake_no_truncation_lets_examples_grow_past_the_context(tokenizer):
     long_conversation = [
-        {"role": "user", "content": "kubectl describe pod output: " + "Warning FailedScheduling 0/3 nodes are available. " * 80},
+        {
+            "role": "user",
+            "content": "kubectl describe pod output: " + "Warning FailedScheduling 0/3 nodes are available. " * 80,
+        },
         {"role": "assistant", "content": "Add capacity."},
     ]
     untruncated = tokenizer(render_training_text(tokenizer, long_conversation), add_special_tokens=False)["input_ids"]
@@ -68,14 +72,16 @@ def test_mistake_no_truncation_lets_examples_grow_past_the_context(tokenizer):
 
 def test_the_completion_mask_covers_exactly_the_answer_and_its_end_token(tokenizer):
     example = tokenize_for_training(tokenizer, CONVERSATION, max_length=512)
-    answer_ids = [t for t, m in zip(example["input_ids"], example["completion_mask"]) if m]
+    answer_ids = [t for t, m in zip(example["input_ids"], example["completion_mask"], strict=True) if m]
     assert tokenizer.decode(answer_ids) == "Lower the CPU request or add nodes.<|im_end|>\n"
     assert example["completion_mask"][0] == 0
 
 
 def test_no_bos_is_added_twice_because_the_template_owns_special_tokens(tokenizer):
     example = tokenize_for_training(tokenizer, CONVERSATION, max_length=512)
-    direct = tokenizer.apply_chat_template(CONVERSATION, tokenize=True, add_generation_prompt=False, return_dict=True)["input_ids"]
+    direct = tokenizer.apply_chat_template(CONVERSATION, tokenize=True, add_generation_prompt=False, return_dict=True)[
+        "input_ids"
+    ]
     assert example["input_ids"] == direct
 
 

@@ -6,6 +6,7 @@ import json
 
 import matplotlib
 import pytest
+
 from conftest import DATASET
 from fake_controller import FakeController
 from labkit_client import LabkitClient, LabkitError, RunRefused
@@ -36,7 +37,11 @@ def test_from_env_reads_the_api_url_and_token_and_names_what_is_missing():
 def test_estimate_posts_the_exercise_and_overrides_as_a_partial_spec(client, controller):
     answer = client.estimate(exercise="qlora-challenge", training={"microBatchSize": 2})
     assert answer["estimate"]["totalMiB"] == 6000 and answer["fits"] is True
-    assert controller.requests[-1] == ("POST", "/v1/estimate", {"spec": {"training": {"microBatchSize": 2}, "exercise": "qlora-challenge"}})
+    assert controller.requests[-1] == (
+        "POST",
+        "/v1/estimate",
+        {"spec": {"training": {"microBatchSize": 2}, "exercise": "qlora-challenge"}},
+    )
 
 
 def test_submit_uploads_a_local_dataset_with_the_run(client, controller, tmp_path):
@@ -64,7 +69,9 @@ def test_a_refused_run_raises_run_refused_with_the_reason_and_the_changes_that_f
         client.submit(exercise="qlora-challenge", training={"microBatchSize": 16})
     refused = caught.value
     assert refused.status == 422 and refused.quota_mib == 16384 and refused.estimate["totalMiB"] == 27000
-    assert str(refused).startswith("run refused: the run needs about 26.4 GiB of GPU memory, more than your quota of 16.0 GiB")
+    assert str(refused).startswith(
+        "run refused: the run needs about 26.4 GiB of GPU memory, more than your quota of 16.0 GiB"
+    )
     assert "- micro batch 4 with gradient accumulation 8 (same effective batch) (about 9,000 MiB)" in str(refused)
     assert refused.suggestions[0]["spec"]["training"]["gradientAccumulationSteps"] == 8
 
@@ -117,9 +124,13 @@ def test_loss_comes_back_in_step_order_and_plots(client):
     assert list(xs) == [1, 2, 3] and list(ys) == [2.5, 2.1, 1.9]
 
 
-def test_results_and_the_adapter_download_through_presigned_links_and_load_with_peft(client, controller, qlora_run, tiny_model_dir, tmp_path, monkeypatch):
+def test_results_and_the_adapter_download_through_presigned_links_and_load_with_peft(
+    client, controller, qlora_run, tiny_model_dir, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)  # load_adapter downloads into ./adapters/<run>
-    controller.files = {name: (qlora_run["artifacts"] / name).read_bytes() for name in ("adapter.tar.gz", "results.json")}
+    controller.files = {
+        name: (qlora_run["artifacts"] / name).read_bytes() for name in ("adapter.tar.gz", "results.json")
+    }
     run = client.submit(exercise="qlora-challenge")
     results = client.results(run["id"])
     assert results["status"] == "succeeded" and "after" in results["metrics"]

@@ -22,6 +22,7 @@ import time
 
 import pytest
 import requests
+
 from conftest import DATASET, REPO
 from labkit_client import LabkitClient, LabkitError, RunRefused
 
@@ -80,11 +81,14 @@ def stack(tmp_path_factory):
     logs = tmp_path_factory.mktemp("controller-stack")
     port = free_port()
     s3_endpoint = f"http://127.0.0.1:{port}"
-    moto = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=(logs / "moto.log").open("w"))
+    moto = subprocess.Popen(
+        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=(logs / "moto.log").open("w")
+    )
     harness = None
     try:
         wait_until(lambda: _answers(s3_endpoint), 30, f"moto_server on {s3_endpoint}")
         stderr = (logs / "controller.log").open("w")
+        assert NODE is not None  # the module is skipped without node
         harness = subprocess.Popen(
             [NODE, "--import", "tsx", HARNESS],
             cwd=REPO,
@@ -95,11 +99,15 @@ def stack(tmp_path_factory):
             text=True,
         )
         line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(harness.stdout.readline()), daemon=True)
+        harness_stdout = harness.stdout
+        assert harness_stdout is not None  # stdout=PIPE
+        reader = threading.Thread(target=lambda: line.append(harness_stdout.readline()), daemon=True)
         reader.start()
         reader.join(60)
         if not line or not line[0].strip():
-            raise AssertionError(f"the controller harness printed nothing; its log:\n{(logs / 'controller.log').read_text()[-3000:]}")
+            raise AssertionError(
+                f"the controller harness printed nothing; its log:\n{(logs / 'controller.log').read_text()[-3000:]}"
+            )
         yield Stack(json.loads(line[0]), s3_endpoint)
     finally:
         for process in (harness, moto):
@@ -175,7 +183,12 @@ def test_an_admitted_run_gets_its_job_a_second_one_queues_cancel_frees_the_gpu_a
     assert env["LABKIT_TERMINATION_MESSAGE_MAX_BYTES"] == "4096"
 
     second = bob.submit(exercise="lora-warmup")  # bob may run one at a time
-    assert second["decision"] == "queued" and second["state"] == "queued" and second["queuePosition"] == 1 and second["reason"]
+    assert (
+        second["decision"] == "queued"
+        and second["state"] == "queued"
+        and second["queuePosition"] == 1
+        and second["reason"]
+    )
     assert [r["id"] for r in bob.runs()] == [second["id"], first["id"]]
 
     ada = stack.client("ada")
@@ -188,13 +201,17 @@ def test_an_admitted_run_gets_its_job_a_second_one_queues_cancel_frees_the_gpu_a
     cancelled = bob.cancel(first["id"])
     assert cancelled["state"] == "cancelled" and "cancelled by the learner" in cancelled["reason"]
     wait_until(lambda: stack.job(first["id"]) is None, 10, "the cancelled run's Job to be deleted")
-    promoted = wait_until(lambda: (r := bob.run(second["id"]))["state"] == "starting" and r, 10, "the queued run to start")
+    promoted = wait_until(
+        lambda: (r := bob.run(second["id"]))["state"] == "starting" and r, 10, "the queued run to start"
+    )
     assert stack.job(promoted["id"]) is not None
     # Through the gateway's prefix (https://<domain>/api) the same client reaches the same API.
     assert stack.client("bob", prefix="/api").cancel(second["id"])["state"] == "cancelled"
 
 
-def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_learner_gets_loss_results_and_adapter(stack, tiny_model_dir, tmp_path, monkeypatch):
+def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_learner_gets_loss_results_and_adapter(
+    stack, tiny_model_dir, tmp_path, monkeypatch
+):
     from labkit_runner.runner import RunnerSettings, run
 
     data = tmp_path / "my-k8s.jsonl"
@@ -203,7 +220,13 @@ def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_
     submitted = cleo.submit(
         exercise="lora-warmup",
         dataset=data,
-        training={"maxSteps": 2, "maxSeqLength": 128, "microBatchSize": 2, "gradientAccumulationSteps": 1, "learningRate": 0.003},
+        training={
+            "maxSteps": 2,
+            "maxSeqLength": 128,
+            "microBatchSize": 2,
+            "gradientAccumulationSteps": 1,
+            "learningRate": 0.003,
+        },
         evaluation={"metrics": ["perplexity"], "samples": 1, "maxNewTokens": 4},
     )
     assert submitted["decision"] == "admitted"
@@ -217,8 +240,17 @@ def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_
     stack.control("start-pod", runId=submitted["id"])
     env = job_env(stack.job(submitted["id"]))
     env["LABKIT_EVENTS_URL"] = env["LABKIT_EVENTS_URL"].replace(IN_CLUSTER_URL, stack.url)
-    env.update(LABKIT_MODEL_PATH=str(tiny_model_dir), LABKIT_TERMINATION_LOG=str(tmp_path / "termination-log"), LABKIT_WORK_DIR=str(tmp_path))
-    for name, value in {"AWS_ENDPOINT_URL": stack.s3_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    env.update(
+        LABKIT_MODEL_PATH=str(tiny_model_dir),
+        LABKIT_TERMINATION_LOG=str(tmp_path / "termination-log"),
+        LABKIT_WORK_DIR=str(tmp_path),
+    )
+    for name, value in {
+        "AWS_ENDPOINT_URL": stack.s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     settings = RunnerSettings.from_env(env)
     assert settings.termination_message_max_bytes == 4096
@@ -237,7 +269,9 @@ def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_
     assert set(links) == {"adapter.tar.gz", "results.json"}
     results = cleo.results(submitted["id"])
     assert results["status"] == "succeeded" and results["runId"] == submitted["id"]
-    assert [(p["step"], p["loss"]) for p in cleo.loss(submitted["id"])] == [(p["step"], p["loss"]) for p in results["lossSeries"]]
+    assert [(p["step"], p["loss"]) for p in cleo.loss(submitted["id"])] == [
+        (p["step"], p["loss"]) for p in results["lossSeries"]
+    ]
     folder = cleo.download_adapter(submitted["id"], tmp_path / "adapter")  # checks the sha256 in results.json
     assert (folder / "adapter_config.json").is_file()
     assert (folder / "adapter_model.safetensors").stat().st_size > 0

@@ -21,7 +21,24 @@ def test_the_workshop_dataset_is_valid_and_holds_at_least_150_distinct_examples(
 
 def test_the_workshop_dataset_covers_many_kinds_of_kubernetes_trouble():
     text = DATASET.read_text().lower()
-    topics = ["crashloopbackoff", "imagepullbackoff", "oomkilled", "pending", "networkpolicy", "pvc", "ingress", "rbac", "dns", "hpa", "cronjob", "nvidia.com/gpu", "helm", "drain", "evicted", "x509"]
+    topics = [
+        "crashloopbackoff",
+        "imagepullbackoff",
+        "oomkilled",
+        "pending",
+        "networkpolicy",
+        "pvc",
+        "ingress",
+        "rbac",
+        "dns",
+        "hpa",
+        "cronjob",
+        "nvidia.com/gpu",
+        "helm",
+        "drain",
+        "evicted",
+        "x509",
+    ]
     missing = [t for t in topics if t not in text]
     assert missing == []
     # Answers give concrete commands, not just prose.
@@ -50,8 +67,10 @@ def test_reports_each_problem_with_its_file_and_line():
     text = [str(p) for p in problems]
     assert text == [
         "data.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
-        'data.jsonl:3: expected an object with a "messages" list, e.g. {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
-        "data.jsonl:4: messages[1].role is 'user' but a assistant turn was expected: turns must alternate user, assistant",
+        'data.jsonl:3: expected an object with a "messages" list, e.g. {"messages": '
+        '[{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+        "data.jsonl:4: messages[1].role is 'user' but a assistant turn was expected: "
+        "turns must alternate user, assistant",
         "data.jsonl:4: the last message must be the assistant's answer (that is what the model learns)",
         "data.jsonl:5: messages[1].content must be a non-empty string",
         "data.jsonl:6: messages[1].role is 'bot': expected one of system, user, assistant",
@@ -67,7 +86,11 @@ def test_refuses_a_file_too_small_to_hold_out_an_evaluation_split():
 
 
 def test_a_system_message_is_allowed_only_first():
-    messages = [{"role": "user", "content": "q"}, {"role": "system", "content": "s"}, {"role": "assistant", "content": "a"}]
+    messages = [
+        {"role": "user", "content": "q"},
+        {"role": "system", "content": "s"},
+        {"role": "assistant", "content": "a"},
+    ]
     _, problems = validate_lines([json.dumps({"messages": messages})], "f.jsonl", min_examples=1)
     assert "messages[1] is a system message: only the first message may be one" in str(problems[0])
 
@@ -86,7 +109,10 @@ def test_the_validator_cli_prints_file_line_problems_and_exits_1(tmp_path):
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
     result = subprocess.run([sys.executable, str(VALIDATOR), str(bad)], capture_output=True, text=True)
     assert result.returncode == 1
-    assert re.fullmatch(rf"{re.escape(str(bad))}:1: \"messages\" needs at least a user turn followed by an assistant turn\n", result.stdout)
+    assert re.fullmatch(
+        rf"{re.escape(str(bad))}:1: \"messages\" needs at least a user turn followed by an assistant turn\n",
+        result.stdout,
+    )
 
 
 def test_the_validator_cli_accepts_the_workshop_dataset_and_exits_0():
@@ -96,6 +122,8 @@ def test_the_validator_cli_accepts_the_workshop_dataset_and_exits_0():
 
 
 def test_the_validator_cli_exits_2_for_a_missing_file(tmp_path):
-    result = subprocess.run([sys.executable, str(VALIDATOR), str(tmp_path / "nope.jsonl")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(VALIDATOR), str(tmp_path / "nope.jsonl")], capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert "no such file" in result.stderr

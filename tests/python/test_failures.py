@@ -5,12 +5,15 @@ import json
 
 import pytest
 import torch
+
 from conftest import REPO, EventServer, assert_valid, tiny_spec
 from labkit_runner.events import EventSender
 from labkit_runner.failures import describe_failure, is_cuda_oom
 from labkit_runner.runner import RunnerSettings, run
 
-CUDA_OOM_TEXT = "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 7.81 GiB of which 1.10 GiB is free."
+CUDA_OOM_TEXT = (
+    "CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 7.81 GiB of which 1.10 GiB is free."
+)
 
 
 def test_recognises_cuda_out_of_memory_in_both_of_its_forms():
@@ -20,7 +23,15 @@ def test_recognises_cuda_out_of_memory_in_both_of_its_forms():
 
 
 def test_an_oom_becomes_the_quota_message_with_changes_that_would_fit():
-    spec = tiny_spec("lora", training={"gradientCheckpointing": False, "microBatchSize": 8, "gradientAccumulationSteps": 2, "maxSeqLength": 1024})
+    spec = tiny_spec(
+        "lora",
+        training={
+            "gradientCheckpointing": False,
+            "microBatchSize": 8,
+            "gradientAccumulationSteps": 2,
+            "maxSeqLength": 1024,
+        },
+    )
     kind, reason = describe_failure(torch.OutOfMemoryError(CUDA_OOM_TEXT), 8000, spec)
     assert kind == "oom"
     assert reason.startswith("the run exceeded its VRAM limit of 8000 MiB: ")
@@ -44,7 +55,9 @@ def _settings(tmp_path, tiny_model_dir, spec, events_url=None):
     )
 
 
-def test_a_run_that_runs_out_of_vram_in_training_fails_with_the_quota_message(tmp_path, tiny_model_dir, monkeypatch, event_server):
+def test_a_run_that_runs_out_of_vram_in_training_fails_with_the_quota_message(
+    tmp_path, tiny_model_dir, monkeypatch, event_server
+):
     from trl import SFTTrainer
 
     def out_of_memory(self, *args, **kwargs):
@@ -70,7 +83,13 @@ def test_an_upload_whose_sha256_differs_fails_as_a_dataset_problem_before_loadin
     data = tmp_path / "mine.jsonl"
     data.write_text((REPO / "workshop" / "datasets" / "k8s-troubleshooting.jsonl").read_text())
     spec = tiny_spec("lora")
-    spec["dataset"] = {"source": "upload", "name": "mine.jsonl", "uri": data.as_uri(), "sha256": "0" * 64, "testSplit": 0.1}
+    spec["dataset"] = {
+        "source": "upload",
+        "name": "mine.jsonl",
+        "uri": data.as_uri(),
+        "sha256": "0" * 64,
+        "testSplit": 0.1,
+    }
     assert run(_settings(tmp_path, tiny_model_dir, spec)) == 1
     summary = json.loads((tmp_path / "termination-log").read_text())
     assert summary["failureKind"] == "dataset"
@@ -104,7 +123,9 @@ def test_events_are_retried_after_a_server_error_and_delivered():
 
 
 def test_an_unreachable_controller_never_fails_the_sender_and_seq_keeps_counting():
-    sender = EventSender("http://127.0.0.1:9/v1/runs/x/events", "tok", attempts=2, timeout_seconds=0.5, backoff_seconds=0.01)
+    sender = EventSender(
+        "http://127.0.0.1:9/v1/runs/x/events", "tok", attempts=2, timeout_seconds=0.5, backoff_seconds=0.01
+    )
     first = sender.phase("starting")
     second = sender.send("progress", step=1)
     assert (first["seq"], second["seq"]) == (0, 1)
@@ -114,7 +135,15 @@ def test_an_unreachable_controller_never_fails_the_sender_and_seq_keeps_counting
 def test_a_summary_with_a_huge_reason_is_cut_to_fit_4_kib():
     from labkit_runner.runner import build_summary
 
-    result = {"runId": "r", "status": "failed", "reason": "x" * 20000, "failureKind": "internal", "peakVramMiB": 0, "metrics": {"before": {}, "after": {}}, "lossSeries": []}
+    result = {
+        "runId": "r",
+        "status": "failed",
+        "reason": "x" * 20000,
+        "failureKind": "internal",
+        "peakVramMiB": 0,
+        "metrics": {"before": {}, "after": {}},
+        "lossSeries": [],
+    }
     summary = build_summary(result, None)
     assert len(json.dumps(summary).encode()) <= 4096
     assert_valid(summary, "run-summary")
@@ -123,14 +152,32 @@ def test_a_summary_with_a_huge_reason_is_cut_to_fit_4_kib():
 def test_the_summary_honours_the_termination_message_limit_the_job_sets_keeping_what_the_controller_needs():
     from labkit_runner.runner import RunnerSettings, build_summary
 
-    env = {"LABKIT_RUN_ID": "r", "LABKIT_RUN_SPEC": "{}", "LABKIT_ARTIFACTS_URI": "file:///tmp/x/", "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": "300"}
+    env = {
+        "LABKIT_RUN_ID": "r",
+        "LABKIT_RUN_SPEC": "{}",
+        "LABKIT_ARTIFACTS_URI": "file:///tmp/x/",
+        "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": "300",
+    }
     settings = RunnerSettings.from_env(env)
     assert settings.termination_message_max_bytes == 300
-    assert RunnerSettings.from_env({k: v for k, v in env.items() if k != "LABKIT_TERMINATION_MESSAGE_MAX_BYTES"}).termination_message_max_bytes == 4096
+    assert (
+        RunnerSettings.from_env(
+            {k: v for k, v in env.items() if k != "LABKIT_TERMINATION_MESSAGE_MAX_BYTES"}
+        ).termination_message_max_bytes
+        == 4096
+    )
     metrics = {"perplexity": 12.5, "rougeL": 0.25, "bleu": 10.0}
     result = {
-        "runId": "r" * 12, "status": "succeeded", "peakVramMiB": 6980.5, "metrics": {"before": metrics, "after": metrics}, "lossSeries": [{"step": 1, "loss": 1.5}],
-        "adapter": {"uri": "s3://labkit-artifacts/cohorts/c/learners/ada/runs/rrrrrrrrrrrr/adapter.tar.gz", "sha256": "a" * 64, "sizeBytes": 10},
+        "runId": "r" * 12,
+        "status": "succeeded",
+        "peakVramMiB": 6980.5,
+        "metrics": {"before": metrics, "after": metrics},
+        "lossSeries": [{"step": 1, "loss": 1.5}],
+        "adapter": {
+            "uri": "s3://labkit-artifacts/cohorts/c/learners/ada/runs/rrrrrrrrrrrr/adapter.tar.gz",
+            "sha256": "a" * 64,
+            "sizeBytes": 10,
+        },
     }
     full = build_summary(result, "s3://labkit-artifacts/cohorts/c/learners/ada/runs/rrrrrrrrrrrr/results.json")
     assert {"before", "after", "finalLoss", "adapterSha256"} <= set(full) and len(json.dumps(full).encode()) > 300
@@ -144,9 +191,17 @@ def test_the_summary_honours_the_termination_message_limit_the_job_sets_keeping_
 def test_a_termination_message_limit_that_is_not_a_usable_byte_count_stops_the_runner_with_what_to_set(value, capsys):
     from labkit_runner.runner import main
 
-    env = {"LABKIT_RUN_ID": "r", "LABKIT_RUN_SPEC": "{}", "LABKIT_ARTIFACTS_URI": "file:///tmp/x/", "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": value}
+    env = {
+        "LABKIT_RUN_ID": "r",
+        "LABKIT_RUN_SPEC": "{}",
+        "LABKIT_ARTIFACTS_URI": "file:///tmp/x/",
+        "LABKIT_TERMINATION_MESSAGE_MAX_BYTES": value,
+    }
     assert main(env) == 1
-    assert f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES='{value}': expected a whole number of bytes of at least 256 (default 4096)" in capsys.readouterr().err
+    assert (
+        f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES='{value}': "
+        "expected a whole number of bytes of at least 256 (default 4096)" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize("uri", ["http://bucket/x", "s3:///nobucket/"])

@@ -5,6 +5,7 @@ import re
 from importlib import metadata
 
 import pytest
+
 from conftest import REPO
 
 IMAGES = REPO / "images"
@@ -63,17 +64,23 @@ def test_the_final_user_is_not_root(name):
     users = [args for keyword, args in instructions(DOCKERFILES[name]) if keyword == "USER"]
     assert users, f"{name}: no USER instruction, so the image runs as root"
     user = users[-1].split(":")[0]
-    assert user not in ("root", "0") and not user.startswith("$"), f"{name}: final USER {users[-1]!r} must be a fixed non-root user"
+    assert user not in ("root", "0") and not user.startswith("$"), (
+        f"{name}: final USER {users[-1]!r} must be a fixed non-root user"
+    )
 
 
-@pytest.mark.parametrize("path", [*DOCKERFILES.values(), REPO / ".github" / "workflows" / "images.yml", REPO / ".dockerignore"])
+@pytest.mark.parametrize(
+    "path", [*DOCKERFILES.values(), REPO / ".github" / "workflows" / "images.yml", REPO / ".dockerignore"]
+)
 def test_no_secret_is_baked_into_the_build(path):
     text = path.read_text()
     for pattern in SECRET_PATTERNS:
         assert not pattern.search(text), f"{path.name}: looks like a secret: {pattern.pattern}"
     for keyword, args in instructions(path) if path.name == "Dockerfile" else []:
         if keyword in ("COPY", "ADD"):
-            assert not re.search(r"(^|\s|/)(\.env|\.aws|\.ssh|kubeconfig|\.npmrc_auth|credentials)", args), f"{path}: copies a credentials file: {args}"
+            assert not re.search(r"(^|\s|/)(\.env|\.aws|\.ssh|kubeconfig|\.npmrc_auth|credentials)", args), (
+                f"{path}: copies a credentials file: {args}"
+            )
 
 
 def test_the_build_context_leaves_out_secrets_and_local_environments():
@@ -96,7 +103,23 @@ def test_lab_and_runner_install_the_one_shared_requirements_file_and_nothing_els
 
 def test_the_requirements_pin_released_versions_of_the_whole_hugging_face_stack():
     pins = requirement_pins()
-    for package in ("torch", "transformers", "peft", "trl", "bitsandbytes", "datasets", "evaluate", "accelerate", "rouge-score", "sacrebleu", "jsonschema", "requests", "tqdm", "matplotlib", "boto3"):
+    for package in (
+        "torch",
+        "transformers",
+        "peft",
+        "trl",
+        "bitsandbytes",
+        "datasets",
+        "evaluate",
+        "accelerate",
+        "rouge-score",
+        "sacrebleu",
+        "jsonschema",
+        "requests",
+        "tqdm",
+        "matplotlib",
+        "boto3",
+    ):
         assert package in pins, f"images/requirements.txt lacks {package}"
     major, minor = (int(x) for x in pins["transformers"].split(".")[:2])
     assert (major, minor) >= (4, 40)
@@ -117,9 +140,13 @@ def test_the_controller_image_is_multi_stage_node_24_slim_with_production_depend
     assert len(bases) >= 2 and all(re.fullmatch(r"node:24\.\d+\.\d+-slim", b) for b in bases)
     runs = " ".join(args for keyword, args in steps if keyword == "RUN")
     assert "npm ci --omit=dev" in runs
-    assert [args for keyword, args in steps if keyword == "CMD"] == ['["node", "--import", "tsx", "lab-controller/main.ts"]']
+    assert [args for keyword, args in steps if keyword == "CMD"] == [
+        '["node", "--import", "tsx", "lab-controller/main.ts"]'
+    ]
     final_stage = steps[max(i for i, (k, _) in enumerate(steps) if k == "FROM") :]
-    assert not any(k == "RUN" and "apt-get install" in a for k, a in final_stage), "the runtime stage must not carry build tools"
+    assert not any(k == "RUN" and "apt-get install" in a for k, a in final_stage), (
+        "the runtime stage must not carry build tools"
+    )
 
 
 def test_the_runner_image_starts_the_runner_with_its_schemas_and_datasets():
@@ -135,7 +162,9 @@ def test_the_runner_image_starts_the_runner_with_its_schemas_and_datasets():
 
 def test_the_lab_image_ships_the_workshop_where_the_lab_chart_copies_it_from():
     chart = (REPO / "charts" / "lab" / "workshop-content.ts").read_text()
-    source = re.search(r'WORKSHOP_SOURCE_DIR = "([^"]+)"', chart).group(1)
+    match = re.search(r'WORKSHOP_SOURCE_DIR = "([^"]+)"', chart)
+    assert match, "charts/lab/workshop-content.ts defines no WORKSHOP_SOURCE_DIR"
+    source = match.group(1)
     copies = [args for keyword, args in instructions(DOCKERFILES["lab"]) if keyword == "COPY"]
     assert f"workshop/notebooks/ {source}/" in copies
     assert f"workshop/datasets/ {source}/datasets/" in copies

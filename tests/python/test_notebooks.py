@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from conftest import REPO
 
 NOTEBOOKS = REPO / "workshop" / "notebooks"
@@ -52,10 +53,16 @@ def test_the_notebooks_run_end_to_end_in_ci_mode(tiny_model_dir, tmp_path, monke
     monkeypatch.delenv("LABKIT_API_URL", raising=False)
     for name in ORDER:
         notebook = nbformat.read(work / name, as_version=4)
-        NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+        NotebookClient(
+            notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+        ).execute()
         nbformat.write(notebook, work / name)
     text = "\n".join(
-        "".join(output.get("text", "")) for name in ORDER for cell in nbformat.read(work / name, as_version=4).cells if cell.cell_type == "code" for output in cell.outputs
+        "".join(output.get("text", ""))
+        for name in ORDER
+        for cell in nbformat.read(work / name, as_version=4).cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
     )
     assert "batching fails" in text  # notebook 01 shows the missing pad token for real
     assert "trainable params" in text  # notebook 02

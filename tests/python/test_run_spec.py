@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from conftest import tiny_spec
 from labkit_runner.run_spec import RunSpecError, parse_run_spec
 from labkit_runner.runner import RunnerSettings
@@ -31,7 +32,9 @@ def test_refuses_unknown_fields_so_a_typo_never_falls_back_to_a_default():
 
 def test_refuses_qlora_on_a_16_bit_base_with_the_fix():
     spec = tiny_spec("qlora", quantization={"bits": 16})
-    with pytest.raises(RunSpecError, match="quantization.bits: method qlora trains on a 4-bit base, but bits is 16: set bits to 4"):
+    with pytest.raises(
+        RunSpecError, match="quantization.bits: method qlora trains on a 4-bit base, but bits is 16: set bits to 4"
+    ):
         parse_run_spec(json.dumps(spec))
 
 

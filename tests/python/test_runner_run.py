@@ -7,6 +7,7 @@ import json
 import tarfile
 
 import pytest
+
 from conftest import REPO, assert_valid
 
 
@@ -31,7 +32,9 @@ def test_results_json_matches_the_run_result_schema_with_metrics_before_and_afte
 
 def test_training_changed_the_model(qlora_run):
     results = json.loads((qlora_run["artifacts"] / "results.json").read_text())
-    assert results["metrics"]["after"]["perplexity"] != pytest.approx(results["metrics"]["before"]["perplexity"], rel=1e-6)
+    assert results["metrics"]["after"]["perplexity"] != pytest.approx(
+        results["metrics"]["before"]["perplexity"], rel=1e-6
+    )
 
 
 def test_the_termination_message_is_a_run_summary_within_4_kib(qlora_run):
@@ -51,7 +54,10 @@ def test_only_the_adapter_is_uploaded_and_its_sha256_and_size_are_recorded(qlora
     assert results["adapter"]["sizeBytes"] == archive.stat().st_size
     with tarfile.open(archive) as tar:
         names = sorted(tar.getnames())
-    assert names == ["README.md", "adapter_config.json", "adapter_model.safetensors"] or names == ["adapter_config.json", "adapter_model.safetensors"]
+    assert names == ["README.md", "adapter_config.json", "adapter_model.safetensors"] or names == [
+        "adapter_config.json",
+        "adapter_model.safetensors",
+    ]
     assert archive.stat().st_size < 1_000_000  # adapter weights only, never the base model
 
 
@@ -62,7 +68,15 @@ def test_events_follow_the_phases_in_order_with_increasing_seq_and_the_run_token
     assert [e["seq"] for e in events] == list(range(len(events)))
     assert set(qlora_run["auth"]) == {"Bearer secret-run-token"}
     phases = [e["phase"] for e in events if e["type"] == "phase"]
-    assert phases == ["starting", "loading-model", "evaluating-before", "training", "evaluating-after", "uploading", "succeeded"]
+    assert phases == [
+        "starting",
+        "loading-model",
+        "evaluating-before",
+        "training",
+        "evaluating-after",
+        "uploading",
+        "succeeded",
+    ]
     progress = [e for e in events if e["type"] == "progress"]
     assert [p["step"] for p in progress] == [1, 2, 3] and all(p["totalSteps"] == 3 for p in progress)
     assert {e["stage"] for e in events if e["type"] == "metrics"} == {"before", "after"}
@@ -91,7 +105,9 @@ def test_the_adapter_reloads_with_peft_and_generates(qlora_run, tiny_model_dir, 
     assert not torch.allclose(adapted, base)
 
 
-def test_a_lora_run_through_python_m_labkit_runner_fetches_an_uploaded_dataset_and_verifies_it(tiny_model_dir, tmp_path, event_server):
+def test_a_lora_run_through_python_m_labkit_runner_fetches_an_uploaded_dataset_and_verifies_it(
+    tiny_model_dir, tmp_path, event_server
+):
     import os
     import subprocess
     import sys
@@ -100,7 +116,13 @@ def test_a_lora_run_through_python_m_labkit_runner_fetches_an_uploaded_dataset_a
     from labkit_runner.dataset import sha256_of_file
 
     spec = tiny_spec("lora", training={"maxSteps": 2}, evaluation={"metrics": ["perplexity"], "samples": 0})
-    spec["dataset"] = {"source": "upload", "name": "mine.jsonl", "uri": DATASET.as_uri(), "sha256": sha256_of_file(DATASET), "testSplit": 0.04}
+    spec["dataset"] = {
+        "source": "upload",
+        "name": "mine.jsonl",
+        "uri": DATASET.as_uri(),
+        "sha256": sha256_of_file(DATASET),
+        "testSplit": 0.04,
+    }
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO / "workshop"),
@@ -112,7 +134,9 @@ def test_a_lora_run_through_python_m_labkit_runner_fetches_an_uploaded_dataset_a
         "LABKIT_MODEL_PATH": str(tiny_model_dir),
         "LABKIT_TERMINATION_LOG": str(tmp_path / "termination-log"),
     }
-    result = subprocess.run([sys.executable, "-m", "labkit_runner"], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "labkit_runner"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((tmp_path / "termination-log").read_text())
     assert summary["status"] == "succeeded" and set(summary["after"]) == {"perplexity"}

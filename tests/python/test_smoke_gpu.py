@@ -5,10 +5,11 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "workshop"))
-import smoke_gpu  # noqa: E402
+import smoke_gpu
 
 
 def test_defaults_to_qwen_0_5b_with_4_bit_qlora():
@@ -25,7 +26,12 @@ def test_its_run_spec_is_one_the_runner_accepts():
     from labkit_runner.run_spec import parse_run_spec
 
     spec = smoke_gpu.smoke_spec(smoke_gpu.parse_args(["--steps", "3", "--r", "8", "--seq", "256"]))
-    assert parse_run_spec(json.dumps(spec))["lora"] == {"r": 8, "alpha": 16, "dropout": 0.05, "targetModules": "all-linear"}
+    assert parse_run_spec(json.dumps(spec))["lora"] == {
+        "r": 8,
+        "alpha": 16,
+        "dropout": 0.05,
+        "targetModules": "all-linear",
+    }
 
 
 def test_refuses_a_zero_step_count_with_exit_2(capsys):
@@ -36,7 +42,13 @@ def test_refuses_a_zero_step_count_with_exit_2(capsys):
 
 
 def test_exits_2_with_a_clear_message_when_no_cuda_device_is_present():
-    result = subprocess.run([sys.executable, str(REPO / "workshop" / "smoke_gpu.py"), "--steps", "1"], capture_output=True, text=True, timeout=120, env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, str(REPO / "workshop" / "smoke_gpu.py"), "--steps", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 2
     assert "no CUDA device is visible" in result.stderr
 

@@ -13,7 +13,7 @@ from pathlib import Path
 # In the repository the packages sit beside this folder; in the images they are installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labkit_runner.validate_cli import main  # noqa: E402
+from labkit_runner.validate_cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,7 @@
 """labkit_client: submit fine-tuning runs from a notebook and use what they produce.
 
+In a notebook:
+
     from labkit_client import LabkitClient
     client = LabkitClient.from_env()                 # LABKIT_API_URL and LABKIT_TOKEN
     client.estimate(exercise="qlora-challenge", training={"microBatchSize": 8})["estimate"]["totalMiB"]

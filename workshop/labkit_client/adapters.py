@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from labkit_runner.model_setup import CausalLM
 
 
-def load_adapter(adapter_dir: str | os.PathLike, base_model: str | None = None):
-    """Load the base model (Hub id from the offline cache, or a local folder) plus the adapter; return (model, tokenizer)."""
+def load_adapter(
+    adapter_dir: str | os.PathLike[str], base_model: str | None = None
+) -> tuple[CausalLM, PreTrainedTokenizerBase]:
+    """Load the base model (Hub id from the offline cache,
+    or a local folder) plus the adapter; return (model, tokenizer)."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -22,7 +31,7 @@ def load_adapter(adapter_dir: str | os.PathLike, base_model: str | None = None):
     tokenizer = AutoTokenizer.from_pretrained(base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(
+    model: CausalLM = AutoModelForCausalLM.from_pretrained(
         base,
         dtype=torch.bfloat16 if on_gpu else torch.float32,
         device_map={"": "cuda:0" if on_gpu else "cpu"},
@@ -32,7 +41,13 @@ def load_adapter(adapter_dir: str | os.PathLike, base_model: str | None = None):
     return model, tokenizer
 
 
-def ask(model, tokenizer, question: str, system: str | None = None, max_new_tokens: int = 200) -> str:
+def ask(
+    model: CausalLM,
+    tokenizer: PreTrainedTokenizerBase,
+    question: str,
+    system: str | None = None,
+    max_new_tokens: int = 200,
+) -> str:
     """Greedy answer of a chat model (with or without an adapter) to one question."""
     import torch
 
@@ -40,5 +55,8 @@ def ask(model, tokenizer, question: str, system: str | None = None, max_new_toke
     prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     encoded = tokenizer(prompt, add_special_tokens=False, return_tensors="pt").to(next(model.parameters()).device)
     with torch.no_grad():
-        output = model.generate(**encoded, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
-    return tokenizer.decode(output[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True).strip()
+        output = model.generate(
+            **encoded, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
+        )
+    # A 1-D id sequence decodes to one string (transformers annotates decode for batches too).
+    return cast(str, tokenizer.decode(output[0, encoded["input_ids"].shape[1] :], skip_special_tokens=True)).strip()

@@ -7,10 +7,18 @@ import json
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 
-def run_local(spec: dict, dataset: str | os.PathLike | None = None, model_path: str | None = None, runs_dir: str | os.PathLike = "runs", datasets_dir: str | None = None) -> dict:
-    """Run a complete RunSpec here; return {id, state, artifactsDir, summary, results}. `dataset` overrides the spec's with a local JSONL file."""
+def run_local(
+    spec: dict[str, Any],
+    dataset: str | os.PathLike[str] | None = None,
+    model_path: str | None = None,
+    runs_dir: str | os.PathLike[str] = "runs",
+    datasets_dir: str | None = None,
+) -> dict[str, Any]:
+    """Run a complete RunSpec here; return {id, state, artifactsDir, summary, results}.
+    `dataset` overrides the spec's with a local JSONL file."""
     from labkit_runner.dataset import sha256_of_file
     from labkit_runner.events import EventSender
     from labkit_runner.runner import RunnerSettings, run
@@ -21,16 +29,30 @@ def run_local(spec: dict, dataset: str | os.PathLike | None = None, model_path: 
     spec = json.loads(json.dumps(spec))
     if dataset is not None:
         path = Path(dataset).resolve()
-        spec["dataset"] = {**spec["dataset"], "source": "upload", "name": path.name, "uri": path.as_uri(), "sha256": sha256_of_file(path)}
+        spec["dataset"] = {
+            **spec["dataset"],
+            "source": "upload",
+            "name": path.name,
+            "uri": path.as_uri(),
+            "sha256": sha256_of_file(path),
+        }
     settings = RunnerSettings(
         run_id=run_id,
         spec_text=json.dumps(spec),
         artifacts_uri=artifacts.as_uri() + "/",
         model_path=model_path,
-        datasets_dir=datasets_dir or os.environ.get("LABKIT_DATASETS_DIR") or str(Path(__file__).resolve().parents[1] / "datasets"),
+        datasets_dir=datasets_dir
+        or os.environ.get("LABKIT_DATASETS_DIR")
+        or str(Path(__file__).resolve().parents[1] / "datasets"),
         termination_log=str(artifacts / "termination-message.json"),
     )
     status = run(settings, EventSender(None, None))
     results = json.loads((artifacts / "results.json").read_text())
     summary = json.loads((artifacts / "termination-message.json").read_text())
-    return {"id": run_id, "state": "succeeded" if status == 0 else "failed", "artifactsDir": str(artifacts), "summary": summary, "results": results}
+    return {
+        "id": run_id,
+        "state": "succeeded" if status == 0 else "failed",
+        "artifactsDir": str(artifacts),
+        "summary": summary,
+        "results": results,
+    }

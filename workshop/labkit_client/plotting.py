@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
-def plot_loss_series(points: list[dict], title: str = "training loss", ax=None):
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def plot_loss_series(points: list[dict[str, Any]], title: str = "training loss", ax: Axes | None = None) -> Axes:
     """Plot [{step, loss}] points as a line; return the matplotlib Axes."""
     import matplotlib.pyplot as plt
 

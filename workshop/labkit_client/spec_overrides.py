@@ -1,5 +1,7 @@
 """`--set key.path=value` options: parsed into a nested RunSpec override, and written back from a spec change.
 
+For example:
+
     parse_set_options(["training.microBatchSize=8", 'lora.targetModules=["q_proj","v_proj"]'])
     # {"training": {"microBatchSize": 8}, "lora": {"targetModules": ["q_proj", "v_proj"]}}
     set_options_for(resolved_spec, suggested_spec)   # ["training.gradientCheckpointing=true"]
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 _KEY_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -22,8 +25,9 @@ class SetOptionError(ValueError):
     """A malformed `--set` option; the message names the option and shows a correct one."""
 
 
-def parse_value(text: str):
-    """A `--set` value: `true`/`false`, a number, a JSON list (bash-unquoted `[q_proj,v_proj]` too), a JSON string in quotes, else the text itself."""
+def parse_value(text: str) -> Any:
+    """A `--set` value: `true`/`false`, a number, a JSON list (bash-unquoted `[q_proj,v_proj]` too),
+    a JSON string in quotes, else the text itself."""
     if text in ("true", "false"):
         return text == "true"
     if _NUMBER.fullmatch(text):
@@ -34,14 +38,16 @@ def parse_value(text: str):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
-            raise SetOptionError(f"{text} is not a JSON string ({error.msg}); leave the quotes off or close them") from error
+            raise SetOptionError(
+                f"{text} is not a JSON string ({error.msg}); leave the quotes off or close them"
+            ) from error
         if not isinstance(value, str):
             raise SetOptionError(f"{text} is not a JSON string")
         return value
     return text
 
 
-def _parse_list(text: str) -> list:
+def _parse_list(text: str) -> list[Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -49,7 +55,9 @@ def _parse_list(text: str) -> list:
         inner = text[1:-1] if text.endswith("]") else None
         items = [item.strip() for item in inner.split(",")] if inner is not None else []
         if inner is None or not all(_BARE_ITEM.fullmatch(item) for item in items):
-            raise SetOptionError(f'{text} is not a JSON list ({error.msg}); write it like ["q_proj","v_proj"] inside single quotes') from error
+            raise SetOptionError(
+                f'{text} is not a JSON list ({error.msg}); write it like ["q_proj","v_proj"] inside single quotes'
+            ) from error
         return [parse_value(item) for item in items]
     if not isinstance(value, list):
         raise SetOptionError(f"{text} is not a JSON list")
@@ -61,7 +69,9 @@ def parse_set_option(option: str) -> tuple[list[str], object]:
     key, equals, text = option.partition("=")
     parts = key.strip().split(".")
     if not equals or not all(_KEY_PART.fullmatch(part) for part in parts):
-        raise SetOptionError(f"--set {option}: expected key.path=value, e.g. --set training.microBatchSize=8 or --set lora.r=16")
+        raise SetOptionError(
+            f"--set {option}: expected key.path=value, e.g. --set training.microBatchSize=8 or --set lora.r=16"
+        )
     if not text:
         raise SetOptionError(f"--set {option}: no value after '='; give one, e.g. --set {key.strip()}=8")
     if parts[0] == "exercise":
@@ -72,23 +82,29 @@ def parse_set_option(option: str) -> tuple[list[str], object]:
         raise SetOptionError(f"--set {option}: {error}") from error
 
 
-def parse_set_options(options: list[str]) -> dict:
+def parse_set_options(options: list[str]) -> dict[str, Any]:
     """The nested RunSpec override that `--set` options describe, later options winning (default: {} for none)."""
-    overrides: dict = {}
+    overrides: dict[str, Any] = {}
     for option in options:
         parts, value = parse_set_option(option)
         section = overrides
         for depth, part in enumerate(parts[:-1]):
             section = section.setdefault(part, {})
             if not isinstance(section, dict):
-                raise SetOptionError(f"--set {option}: {'.'.join(parts[: depth + 1])} is already set to a value, so it has no field {parts[depth + 1]}")
+                raise SetOptionError(
+                    f"--set {option}: {'.'.join(parts[: depth + 1])} is already set to a value, "
+                    f"so it has no field {parts[depth + 1]}"
+                )
         if isinstance(section.get(parts[-1]), dict):
-            raise SetOptionError(f"--set {option}: {'.'.join(parts)} already has fields set; set one of them, e.g. {'.'.join(parts)}.<field>=...")
+            raise SetOptionError(
+                f"--set {option}: {'.'.join(parts)} already has fields set; "
+                f"set one of them, e.g. {'.'.join(parts)}.<field>=..."
+            )
         section[parts[-1]] = value
     return overrides
 
 
-def format_value(value) -> str:
+def format_value(value: object) -> str:
     """A value written so that parse_value reads it back unchanged (lists as compact JSON)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -99,7 +115,7 @@ def format_value(value) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def parse_value_or_none(text: str):
+def parse_value_or_none(text: str) -> Any:
     """parse_value, or None where the text is malformed."""
     try:
         return parse_value(text)
@@ -107,7 +123,7 @@ def parse_value_or_none(text: str):
         return None
 
 
-def _leaves(spec: dict, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
+def _leaves(spec: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], object]:
     leaves: dict[tuple[str, ...], object] = {}
     for key, value in spec.items():
         if isinstance(value, dict):
@@ -117,11 +133,13 @@ def _leaves(spec: dict, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], o
     return leaves
 
 
-def set_options_for(resolved_spec: dict, changed_spec: dict) -> list[str]:
-    """The `key.path=value` options that turn resolved_spec into changed_spec (fields it only removes, the exercise and the dataset are left out)."""
+def set_options_for(resolved_spec: dict[str, Any], changed_spec: dict[str, Any]) -> list[str]:
+    """The `key.path=value` options that turn resolved_spec into changed_spec (fields it only removes,
+    the exercise and the dataset are left out)."""
     before = _leaves(resolved_spec)
     return [
         f"{'.'.join(path)}={format_value(value)}"
         for path, value in _leaves(changed_spec).items()
-        if path[0] not in _NOT_SUGGESTED and (path not in before or before[path] != value or type(before[path]) is not type(value))
+        if path[0] not in _NOT_SUGGESTED
+        and (path not in before or before[path] != value or type(before[path]) is not type(value))
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 
@@ -22,7 +23,7 @@ def _split(uri: str) -> tuple[str, str, str]:
     raise ArtifactError(f"{uri}: expected s3://bucket/prefix/ or file:///path/")
 
 
-def _s3_client():
+def _s3_client() -> Any:  # boto3 ships no type information
     import boto3
 
     # boto3 reads the region, credentials (EKS Pod Identity) and AWS_ENDPOINT_URL from the environment.
@@ -45,7 +46,9 @@ class ArtifactStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(local_path, target)
         else:
-            _s3_client().upload_file(str(local_path), self.bucket, self.prefix + name, ExtraArgs={"ContentType": content_type})
+            _s3_client().upload_file(
+                str(local_path), self.bucket, self.prefix + name, ExtraArgs={"ContentType": content_type}
+            )
         return self.prefix_uri + name
 
     def put_bytes(self, data: bytes, name: str, content_type: str = "application/json") -> str:

@@ -9,12 +9,17 @@ Three mistakes the workshop notebooks teach are guarded against here:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
 
 class ChatTemplateError(ValueError):
     """The tokenizer cannot render conversations (it has no chat template)."""
 
 
-def ensure_pad_token(tokenizer) -> str:
+def ensure_pad_token(tokenizer: PreTrainedTokenizerBase) -> str:
     """Give the tokenizer a pad token if it has none (its EOS token, else its UNK); return the pad token."""
     if tokenizer.pad_token is None:
         fallback = tokenizer.eos_token or tokenizer.unk_token
@@ -22,10 +27,11 @@ def ensure_pad_token(tokenizer) -> str:
             raise ChatTemplateError("the tokenizer has neither a pad, an EOS nor an UNK token: add a pad token to it")
         # Padding positions are masked out of the loss and the attention, so reusing EOS is safe.
         tokenizer.pad_token = fallback
-    return tokenizer.pad_token
+    pad_token: str = tokenizer.pad_token
+    return pad_token
 
 
-def _require_template(tokenizer) -> None:
+def _require_template(tokenizer: PreTrainedTokenizerBase) -> None:
     if not getattr(tokenizer, "chat_template", None):
         raise ChatTemplateError(
             "the tokenizer has no chat template: use an instruction-tuned model (…-Instruct / …-Chat) "
@@ -33,20 +39,23 @@ def _require_template(tokenizer) -> None:
         )
 
 
-def render_training_text(tokenizer, messages: list[dict]) -> str:
+def render_training_text(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, Any]]) -> str:
     """The whole conversation as training text: the chat template with add_generation_prompt=False."""
     _require_template(tokenizer)
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
+    # tokenize=False returns the text; transformers annotates every return type at once.
+    return cast(str, tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False))
 
 
-def render_prompt(tokenizer, messages: list[dict]) -> str:
+def render_prompt(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, Any]]) -> str:
     """The conversation up to (not including) its last assistant answer, ending with the assistant header."""
     _require_template(tokenizer)
     context = messages[:-1] if messages and messages[-1]["role"] == "assistant" else messages
-    return tokenizer.apply_chat_template(context, tokenize=False, add_generation_prompt=True)
+    return cast(str, tokenizer.apply_chat_template(context, tokenize=False, add_generation_prompt=True))
 
 
-def tokenize_for_training(tokenizer, messages: list[dict], max_length: int) -> dict:
+def tokenize_for_training(
+    tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, Any]], max_length: int
+) -> dict[str, Any]:
     """Token ids of one conversation, truncated to max_length tokens, with a completion mask over the answer."""
     text = render_training_text(tokenizer, messages)
     prompt = render_prompt(tokenizer, messages)
@@ -54,7 +63,8 @@ def tokenize_for_training(tokenizer, messages: list[dict], max_length: int) -> d
     input_ids = tokenizer(text, add_special_tokens=False, truncation=True, max_length=max_length)["input_ids"]
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     shared = 0
-    for a, b in zip(prompt_ids, input_ids):
+    # strict=False: truncation can leave input_ids shorter than the prompt.
+    for a, b in zip(prompt_ids, input_ids, strict=False):
         if a != b:
             break
         shared += 1
@@ -62,6 +72,6 @@ def tokenize_for_training(tokenizer, messages: list[dict], max_length: int) -> d
     return {"input_ids": input_ids, "completion_mask": completion_mask}
 
 
-def answer_of(messages: list[dict]) -> str:
+def answer_of(messages: list[dict[str, Any]]) -> str:
     """The reference answer of a conversation: its last assistant message."""
     return messages[-1]["content"] if messages and messages[-1]["role"] == "assistant" else ""

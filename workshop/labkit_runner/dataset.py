@@ -12,6 +12,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROLES = ("system", "user", "assistant")
 
@@ -72,16 +73,21 @@ def check_messages(messages: object) -> list[str]:
         if expected_role is None:
             expected_role = "user"
         if role != expected_role:
-            problems.append(f"{where}.role is {role!r} but a {expected_role} turn was expected: turns must alternate user, assistant")
+            problems.append(
+                f"{where}.role is {role!r} but a {expected_role} turn was expected: "
+                "turns must alternate user, assistant"
+            )
         expected_role = "assistant" if role == "user" else "user"
     if isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
         problems.append("the last message must be the assistant's answer (that is what the model learns)")
     return problems
 
 
-def validate_lines(lines: list[str], path: str, min_examples: int = MIN_EXAMPLES_DEFAULT) -> tuple[list[list[dict]], list[DatasetProblem]]:
+def validate_lines(
+    lines: list[str], path: str, min_examples: int = MIN_EXAMPLES_DEFAULT
+) -> tuple[list[list[dict[str, Any]]], list[DatasetProblem]]:
     """Parse JSONL lines into conversations; return them with every problem found (min_examples default 10)."""
-    conversations: list[list[dict]] = []
+    conversations: list[list[dict[str, Any]]] = []
     problems: list[DatasetProblem] = []
     first_seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
@@ -95,7 +101,14 @@ def validate_lines(lines: list[str], path: str, min_examples: int = MIN_EXAMPLES
             problems.append(DatasetProblem(path, number, f"not valid JSON ({error.msg} at column {error.colno})"))
             continue
         if not isinstance(record, dict) or "messages" not in record:
-            problems.append(DatasetProblem(path, number, 'expected an object with a "messages" list, e.g. {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}'))
+            problems.append(
+                DatasetProblem(
+                    path,
+                    number,
+                    'expected an object with a "messages" list, e.g. {"messages": [{"role": '
+                    '"user", "content": "..."}, {"role": "assistant", "content": "..."}]}',
+                )
+            )
             continue
         line_problems = check_messages(record["messages"])
         problems.extend(DatasetProblem(path, number, p) for p in line_problems)
@@ -103,28 +116,38 @@ def validate_lines(lines: list[str], path: str, min_examples: int = MIN_EXAMPLES
             continue
         key = json.dumps(record["messages"], sort_keys=True)
         if key in first_seen:
-            problems.append(DatasetProblem(path, number, f"duplicate of line {first_seen[key]}: remove it, or it leaks into the held-out split"))
+            problems.append(
+                DatasetProblem(
+                    path, number, f"duplicate of line {first_seen[key]}: remove it, or it leaks into the held-out split"
+                )
+            )
             continue
         first_seen[key] = number
         conversations.append(record["messages"])
     if not problems and len(conversations) < min_examples:
-        problems.append(DatasetProblem(path, 0, f"only {len(conversations)} example(s): a run needs at least {min_examples}"))
+        problems.append(
+            DatasetProblem(path, 0, f"only {len(conversations)} example(s): a run needs at least {min_examples}")
+        )
     return conversations, problems
 
 
-def load_conversations(path: Path, min_examples: int = MIN_EXAMPLES_DEFAULT) -> list[list[dict]]:
+def load_conversations(path: Path, min_examples: int = MIN_EXAMPLES_DEFAULT) -> list[list[dict[str, Any]]]:
     """Read and validate a JSONL dataset; raise DatasetError listing every problem (min_examples default 10)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise DatasetError([DatasetProblem(str(path), 0, f"not UTF-8 text ({error.reason} at byte {error.start})")]) from error
+        raise DatasetError(
+            [DatasetProblem(str(path), 0, f"not UTF-8 text ({error.reason} at byte {error.start})")]
+        ) from error
     conversations, problems = validate_lines(text.split("\n"), str(path), min_examples)
     if problems:
         raise DatasetError(problems)
     return conversations
 
 
-def split_train_test(conversations: list[list[dict]], test_fraction: float, seed: int) -> tuple[list[list[dict]], list[list[dict]]]:
+def split_train_test(
+    conversations: list[list[dict[str, Any]]], test_fraction: float, seed: int
+) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
     """Shuffle with `seed` and hold out `test_fraction` (0..1) of the examples, at least one each side."""
     order = list(range(len(conversations)))
     random.Random(seed).shuffle(order)

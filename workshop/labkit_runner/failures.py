@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .artifacts import ArtifactError
 from .chat_format import ChatTemplateError
 from .dataset import DatasetError
@@ -19,7 +21,7 @@ def is_cuda_oom(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and "CUDA out of memory" in str(error)
 
 
-def oom_reason(granted_mib: float | None, spec: dict | None) -> str:
+def oom_reason(granted_mib: float | None, spec: dict[str, Any] | None) -> str:
     """The quota message for a run that ran out of VRAM, with the changes most likely to make it fit."""
     limit = f"its VRAM limit of {granted_mib:g} MiB" if granted_mib else "the GPU memory it had"
     hints = []
@@ -29,17 +31,22 @@ def oom_reason(granted_mib: float | None, spec: dict | None) -> str:
     micro = training.get("microBatchSize")
     if micro and micro > 1:
         accumulation = training.get("gradientAccumulationSteps", 1)
-        hints.append(f"halve the micro batch (training.microBatchSize: {max(1, micro // 2)}, and gradientAccumulationSteps: {accumulation * 2} to keep the effective batch)")
+        hints.append(
+            f"halve the micro batch (training.microBatchSize: {max(1, micro // 2)}, "
+            f"and gradientAccumulationSteps: {accumulation * 2} to keep the effective batch)"
+        )
     else:
         hints.append("use a smaller micro batch with more gradient accumulation")
     length = training.get("maxSeqLength")
-    hints.append(f"shorten the sequences (training.maxSeqLength: {max(16, length // 2)})" if length else "use shorter sequences")
+    hints.append(
+        f"shorten the sequences (training.maxSeqLength: {max(16, length // 2)})" if length else "use shorter sequences"
+    )
     if (spec or {}).get("method") == "lora":
         hints.append("or train with method qlora (a 4-bit base)")
     return f"the run exceeded {limit}: " + "; ".join(hints)
 
 
-def describe_failure(error: BaseException, granted_mib: float | None, spec: dict | None) -> tuple[str, str]:
+def describe_failure(error: BaseException, granted_mib: float | None, spec: dict[str, Any] | None) -> tuple[str, str]:
     """(failureKind, reason) for an error that ended a run: oom, dataset, config or internal."""
     if is_cuda_oom(error):
         return "oom", oom_reason(granted_mib, spec)

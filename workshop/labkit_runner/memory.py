@@ -8,7 +8,8 @@ MIB = 1 << 20
 
 
 def apply_vram_grant(granted_mib: float | None) -> float | None:
-    """Cap PyTorch's allocator at the granted MiB on GPU 0; return the fraction set (None on a CPU or without a grant)."""
+    """Cap PyTorch's allocator at the granted MiB on GPU 0;
+    return the fraction set (None on a CPU or without a grant)."""
     if not granted_mib or not torch.cuda.is_available():
         return None
     total_mib = torch.cuda.get_device_properties(0).total_memory / MIB
@@ -19,7 +20,7 @@ def apply_vram_grant(granted_mib: float | None) -> float | None:
     return fraction
 
 
-def memory_snapshot() -> dict:
+def memory_snapshot() -> dict[str, float]:
     """allocatedMiB, reservedMiB and peakMiB of GPU 0 now (zeros on a CPU)."""
     if not torch.cuda.is_available():
         return {"allocatedMiB": 0, "reservedMiB": 0, "peakMiB": 0}

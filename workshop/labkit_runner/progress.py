@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from transformers import TrainerCallback
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from .events import EventSender
 from .memory import memory_snapshot
@@ -16,9 +17,16 @@ class ProgressReporter(TrainerCallback):
     def __init__(self, events: EventSender):
         self.events = events
         #: (step, loss, learningRate) points, in order, as RunResult.lossSeries wants them.
-        self.loss_series: list[dict] = []
+        self.loss_series: list[dict[str, Any]] = []
 
-    def on_log(self, args, state, control, logs=None, **kwargs):
+    def on_log(
+        self,
+        args: TrainingArguments,
+        state: TrainerState,
+        control: TrainerControl,
+        logs: dict[str, float] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not logs or "loss" not in logs or not math.isfinite(float(logs["loss"])):
             return
         point = {"step": int(state.global_step), "loss": float(logs["loss"])}

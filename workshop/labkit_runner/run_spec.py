@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
@@ -19,22 +21,26 @@ class RunSpecError(ValueError):
 
 
 def schema_dir() -> Path:
-    """Folder of the generated JSON Schemas: $LABKIT_SCHEMA_DIR (set in the images), else the repository's schema/generated."""
+    """Folder of the generated JSON Schemas: $LABKIT_SCHEMA_DIR (set in the images),
+    else the repository's schema/generated."""
     configured = os.environ.get("LABKIT_SCHEMA_DIR")
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parents[2] / "schema" / "generated"
 
 
-def load_schema(name: str) -> dict:
+def load_schema(name: str) -> dict[str, Any]:
     """Load one generated schema by file stem, e.g. `run-spec` or `run-result`."""
     path = schema_dir() / f"{name}.schema.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: set LABKIT_SCHEMA_DIR to the folder holding labkit's generated JSON Schemas")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise FileNotFoundError(
+            f"{path} is missing: set LABKIT_SCHEMA_DIR to the folder holding labkit's generated JSON Schemas"
+        )
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
-def _format_path(parts) -> str:
+def _format_path(parts: Iterable[str | int]) -> str:
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -48,18 +54,23 @@ def schema_problems(document: object, schema_name: str) -> list[str]:
     return [f"{_format_path(error.absolute_path)}: {error.message}" for error in errors]
 
 
-def parse_run_spec(text: str) -> dict:
+def parse_run_spec(text: str) -> dict[str, Any]:
     """Parse and validate a resolved RunSpec from JSON text; raise RunSpecError listing every problem."""
     try:
-        spec = json.loads(text)
+        spec: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as error:
-        raise RunSpecError([f"(root): not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"]) from error
+        raise RunSpecError(
+            [f"(root): not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"]
+        ) from error
     problems = schema_problems(spec, "run-spec")
     if not problems:
         # The schema cannot express these two cross-field rules of RunSpecSchema; check them here too.
         bits = spec["quantization"]["bits"]
         if spec["method"] == "qlora" and bits != 4:
-            problems.append(f"quantization.bits: method qlora trains on a 4-bit base, but bits is {bits}: set bits to 4, or use method lora")
+            problems.append(
+                "quantization.bits: method qlora trains on a 4-bit base, "
+                f"but bits is {bits}: set bits to 4, or use method lora"
+            )
         if spec["method"] == "lora" and bits == 4:
             problems.append("quantization.bits: a 4-bit base is QLoRA: set method to qlora, or bits to 16 (or 8)")
         dataset = spec["dataset"]

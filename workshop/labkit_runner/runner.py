@@ -11,6 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .artifacts import ArtifactStore, fetch
 from .chat_format import answer_of, ensure_pad_token, render_prompt, tokenize_for_training
@@ -20,7 +21,11 @@ from .failures import describe_failure
 from .memory import apply_vram_grant, memory_snapshot, peak_vram_mib
 from .run_spec import parse_run_spec
 
-#: Default size limit of the termination message, bytes (Kubernetes keeps at most 4096; LABKIT_TERMINATION_MESSAGE_MAX_BYTES overrides it).
+if TYPE_CHECKING:
+    from trl import SFTConfig
+
+#: Default size limit of the termination message, bytes (Kubernetes keeps at most 4096;
+#: LABKIT_TERMINATION_MESSAGE_MAX_BYTES overrides it).
 TERMINATION_MESSAGE_MAX_BYTES = 4096
 DEFAULT_DATASETS_DIR = "/opt/labkit/datasets"
 DEFAULT_TERMINATION_LOG = "/dev/termination-log"
@@ -51,11 +56,18 @@ class RunnerSettings:
         """Read LABKIT_* variables; raise KeyError naming a missing required one."""
         missing = [name for name in ("LABKIT_RUN_ID", "LABKIT_RUN_SPEC", "LABKIT_ARTIFACTS_URI") if not env.get(name)]
         if missing:
-            raise KeyError(f"missing environment variable(s) {', '.join(missing)}: the lab-controller sets them on the Job")
+            raise KeyError(
+                f"missing environment variable(s) {', '.join(missing)}: the lab-controller sets them on the Job"
+            )
         granted = env.get("LABKIT_GRANTED_VRAM_MIB")
         max_bytes = env.get("LABKIT_TERMINATION_MESSAGE_MAX_BYTES")
-        if max_bytes is not None and not (max_bytes.strip().isdigit() and int(max_bytes) >= MIN_TERMINATION_MESSAGE_BYTES):
-            raise ValueError(f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES={max_bytes!r}: expected a whole number of bytes of at least {MIN_TERMINATION_MESSAGE_BYTES} (default {TERMINATION_MESSAGE_MAX_BYTES})")
+        if max_bytes is not None and not (
+            max_bytes.strip().isdigit() and int(max_bytes) >= MIN_TERMINATION_MESSAGE_BYTES
+        ):
+            raise ValueError(
+                f"LABKIT_TERMINATION_MESSAGE_MAX_BYTES={max_bytes!r}: expected a whole number of bytes "
+                f"of at least {MIN_TERMINATION_MESSAGE_BYTES} (default {TERMINATION_MESSAGE_MAX_BYTES})"
+            )
         return cls(
             run_id=env["LABKIT_RUN_ID"],
             spec_text=env["LABKIT_RUN_SPEC"],
@@ -75,34 +87,53 @@ class RunnerSettings:
 class RunState:
     """What a run has learned so far; a failed run still reports it."""
 
-    spec: dict | None = None
-    before: dict = field(default_factory=dict)
-    after: dict = field(default_factory=dict)
-    loss_series: list = field(default_factory=list)
-    samples: list = field(default_factory=list)
-    adapter: dict | None = None
+    spec: dict[str, Any] | None = None
+    before: dict[str, Any] = field(default_factory=dict[str, Any])
+    after: dict[str, Any] = field(default_factory=dict[str, Any])
+    loss_series: list[Any] = field(default_factory=list[Any])
+    samples: list[Any] = field(default_factory=list[Any])
+    adapter: dict[str, Any] | None = None
     train_seconds: float | None = None
     train_examples: int | None = None
     eval_examples: int | None = None
 
 
-def resolve_dataset_file(spec: dict, settings: RunnerSettings, work_dir: Path) -> Path:
-    """The local JSONL file of the run's dataset: a built-in one, or the upload fetched and checked against its sha256."""
+def resolve_dataset_file(spec: dict[str, Any], settings: RunnerSettings, work_dir: Path) -> Path:
+    """The local JSONL file of the run's dataset: a built-in one,
+    or the upload fetched and checked against its sha256."""
     dataset = spec["dataset"]
     if dataset["source"] == "builtin":
         path = Path(settings.datasets_dir) / f"{dataset['name']}.jsonl"
         if not path.is_file():
             known = sorted(p.stem for p in Path(settings.datasets_dir).glob("*.jsonl"))
-            raise DatasetError([DatasetProblem(str(path), 0, f"no built-in dataset named {dataset['name']!r}; built-in datasets: {', '.join(known) or 'none'}")])
+            raise DatasetError(
+                [
+                    DatasetProblem(
+                        str(path),
+                        0,
+                        f"no built-in dataset named {dataset['name']!r}; "
+                        f"built-in datasets: {', '.join(known) or 'none'}",
+                    )
+                ]
+            )
         return path
     local = fetch(dataset["uri"], work_dir / "dataset.jsonl")
     actual = sha256_of_file(local)
     if actual != dataset["sha256"]:
-        raise DatasetError([DatasetProblem(dataset["uri"], 0, f"sha256 is {actual}, but the run spec expects {dataset['sha256']}: the upload was changed or damaged; submit the run again")])
+        raise DatasetError(
+            [
+                DatasetProblem(
+                    dataset["uri"],
+                    0,
+                    f"sha256 is {actual}, but the run spec expects {dataset['sha256']}: "
+                    "the upload was changed or damaged; submit the run again",
+                )
+            ]
+        )
     return local
 
 
-def build_training_config(spec: dict, output_dir: Path, on_gpu: bool):
+def build_training_config(spec: dict[str, Any], output_dir: Path, on_gpu: bool) -> SFTConfig:
     """TRL SFTConfig from the RunSpec's training section (checkpointing, accumulation, optimizer, truncation)."""
     from trl import SFTConfig
 
@@ -141,14 +172,16 @@ def archive_adapter(adapter_dir: Path, archive: Path) -> Path:
     return archive
 
 
-def train_and_evaluate(settings: RunnerSettings, events: EventSender, state: RunState, store: ArtifactStore, work_dir: Path) -> None:
+def train_and_evaluate(
+    settings: RunnerSettings, events: EventSender, state: RunState, store: ArtifactStore, work_dir: Path
+) -> None:
     """The run itself; fills `state` as it goes and raises on any failure."""
     import torch
     from datasets import Dataset
     from trl import SFTTrainer
 
     from .evaluation import evaluate_model
-    from .model_setup import build_lora_config, load_base_model, load_tokenizer, resolve_target_modules
+    from .model_setup import CausalLM, build_lora_config, load_base_model, load_tokenizer, resolve_target_modules
     from .progress import ProgressReporter
 
     spec = state.spec = parse_run_spec(settings.spec_text)
@@ -173,7 +206,11 @@ def train_and_evaluate(settings: RunnerSettings, events: EventSender, state: Run
     state.before, before_answers = evaluate_model(model, tokenizer, test, spec)
     events.send("metrics", stage="before", values=state.before)
 
-    events.phase("training", f"{len(train)} examples, LoRA on {target_modules if isinstance(target_modules, str) else ', '.join(target_modules)}")
+    events.phase(
+        "training",
+        f"{len(train)} examples, "
+        f"LoRA on {target_modules if isinstance(target_modules, str) else ', '.join(target_modules)}",
+    )
     max_length = spec["training"]["maxSeqLength"]
     train_dataset = Dataset.from_list([tokenize_for_training(tokenizer, messages, max_length) for messages in train])
     reporter = ProgressReporter(events)
@@ -194,22 +231,32 @@ def train_and_evaluate(settings: RunnerSettings, events: EventSender, state: Run
     events.send("memory", **memory_snapshot())
 
     events.phase("evaluating-after")
-    state.after, after_answers = evaluate_model(trainer.model, tokenizer, test, spec)
+    trained: CausalLM = trainer.model  # a PeftModel: SFTTrainer wrapped the base in the LoRA config
+    state.after, after_answers = evaluate_model(trained, tokenizer, test, spec)
     events.send("metrics", stage="after", values=state.after)
     state.samples = [
-        {"prompt": render_prompt(tokenizer, messages), "reference": answer_of(messages), "before": before, "after": after}
-        for messages, before, after in list(zip(test, before_answers, after_answers))[: spec["evaluation"]["samples"]]
+        {
+            "prompt": render_prompt(tokenizer, messages),
+            "reference": answer_of(messages),
+            "before": before,
+            "after": after,
+        }
+        for messages, before, after in list(zip(test, before_answers, after_answers, strict=False))[
+            : spec["evaluation"]["samples"]
+        ]
     ]
 
     events.phase("uploading")
     adapter_dir = work_dir / "adapter"
-    trainer.model.save_pretrained(adapter_dir)  # a PeftModel saves only the adapter weights and config
+    trained.save_pretrained(adapter_dir)  # a PeftModel saves only the adapter weights and config
     archive = archive_adapter(adapter_dir, work_dir / "adapter.tar.gz")
     uri = store.put_file(archive, "adapter.tar.gz", "application/gzip")
     state.adapter = {"uri": uri, "sha256": sha256_of_file(archive), "sizeBytes": archive.stat().st_size}
 
 
-def build_result(settings: RunnerSettings, state: RunState, status: str, started: float, failure: tuple[str, str] | None) -> dict:
+def build_result(
+    settings: RunnerSettings, state: RunState, status: str, started: float, failure: tuple[str, str] | None
+) -> dict[str, Any]:
     """The RunResult document (results.json)."""
     result = {
         "runId": settings.run_id,
@@ -233,7 +280,9 @@ def build_result(settings: RunnerSettings, state: RunState, status: str, started
     return result
 
 
-def build_summary(result: dict, results_uri: str | None, max_bytes: int = TERMINATION_MESSAGE_MAX_BYTES) -> dict:
+def build_summary(
+    result: dict[str, Any], results_uri: str | None, max_bytes: int = TERMINATION_MESSAGE_MAX_BYTES
+) -> dict[str, Any]:
     """The termination message: the RunResult's essentials, at most `max_bytes` (default 4096) bytes of JSON.
 
     Over the limit, the reason is shortened first, then the least needed fields are dropped
@@ -268,7 +317,7 @@ def build_summary(result: dict, results_uri: str | None, max_bytes: int = TERMIN
     return summary
 
 
-def write_termination_message(path: str, summary: dict) -> None:
+def write_termination_message(path: str, summary: dict[str, Any]) -> None:
     """Write the summary where Kubernetes reads the termination message; a local run without that file only warns."""
     try:
         Path(path).write_text(json.dumps(summary), encoding="utf-8")

@@ -17,7 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     """Validate the files named on the command line; return the exit status."""
     parser = argparse.ArgumentParser(description="Validate JSONL chat datasets for labkit runs.")
     parser.add_argument("files", nargs="+", type=Path, help='JSONL files, one {"messages": [...]} per line')
-    parser.add_argument("--min-examples", type=int, default=MIN_EXAMPLES_DEFAULT, help="fewest examples a file must hold (default %(default)s)")
+    parser.add_argument(
+        "--min-examples",
+        type=int,
+        default=MIN_EXAMPLES_DEFAULT,
+        help="fewest examples a file must hold (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     status = 0
     for path in args.files:

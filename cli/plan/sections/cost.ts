@@ -1,6 +1,6 @@
 /** Plan section: what the cohort costs per hour, in all, and per learner. */
 import { PRICE_TABLE_SOURCE, SPOT_PRICE_FRACTION } from "../../../catalog/aws-instances";
-import { estimateCohortCost } from "../../../catalog/cohort-cost";
+import { estimateCohortCost } from "../../../core/cost/cohort-cost";
 import { renderTable, usd } from "../../format/table";
 import { planSection } from "../plan-section";
 

@@ -1,7 +1,7 @@
 /** Plan section: a summary of what `pulumi up` will create, in words. */
 
-import { systemNodeCount } from "../../../catalog/cohort-cost";
-import { gpuPoolCapacity } from "../../../catalog/gpu-pools";
+import { systemNodeCount } from "../../../core/cost/cohort-cost";
+import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
 import { planSection } from "../plan-section";
 
 export const createsSection = planSection({

@@ -4,8 +4,9 @@
  * support window and control-plane price over the cohort's dates. `labkit preflight` checks the
  * same figures against the account.
  */
-import { cohortQuotaPools, quotaIncreaseCommand, vcpuNeeds } from "../../../catalog/ec2-vcpu-quotas";
+import { quotaIncreaseCommand, vcpuNeeds } from "../../../catalog/ec2-vcpu-quotas";
 import { eksVersionSupport } from "../../../catalog/eks-versions";
+import { cohortQuotaPools } from "../../../core/cost/quota-pools";
 import { cohortWarnings } from "../../../schema/cohort-warnings";
 import { renderTable } from "../../format/table";
 import { planSection } from "../plan-section";

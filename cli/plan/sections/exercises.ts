@@ -1,8 +1,8 @@
 /** Plan section: every exercise's predicted peak VRAM against the learners' quota and the pools' GPUs. */
-import { gpuPoolCapacity } from "../../../catalog/gpu-pools";
-import { HAMI_CUDA_CONTEXT_HEADROOM_MIB } from "../../../lab-controller/scheduler/placement";
-import { estimatePeakVram, UnknownModelError } from "../../../lab-controller/vram/estimate-peak-vram";
-import { suggestFit } from "../../../lab-controller/vram/suggest-fit";
+import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
+import { HAMI_CUDA_CONTEXT_HEADROOM_MIB } from "../../../core/scheduler/placement";
+import { estimatePeakVram, UnknownModelError } from "../../../core/vram/estimate-peak-vram";
+import { suggestFit } from "../../../core/vram/suggest-fit";
 import type { Cohort } from "../../../schema/cohort";
 import { resolveRunSpec } from "../../../schema/run-spec";
 import { gib, renderTable } from "../../format/table";

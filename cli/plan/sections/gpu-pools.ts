@@ -1,5 +1,5 @@
 /** Plan section: the GPU pools and the VRAM they bring. */
-import { gpuPoolCapacity } from "../../../catalog/gpu-pools";
+import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
 import { gib, renderTable } from "../../format/table";
 import { planSection } from "../plan-section";
 

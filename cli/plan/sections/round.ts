@@ -4,15 +4,11 @@
  * GPU per run and with cluster-total quotas.
  */
 
-import { poolNodeUsdPerHour } from "../../../catalog/cohort-cost";
-import { gpuPoolCapacity } from "../../../catalog/gpu-pools";
-import type { GpuState } from "../../../lab-controller/scheduler/types";
-import {
-  type SimulatedRun,
-  type SimulationReport,
-  simulateRound,
-} from "../../../lab-controller/simulation/simulate-round";
-import { estimatePeakVram, UnknownModelError } from "../../../lab-controller/vram/estimate-peak-vram";
+import { poolNodeUsdPerHour } from "../../../core/cost/cohort-cost";
+import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
+import type { GpuState } from "../../../core/scheduler/types";
+import { type SimulatedRun, type SimulationReport, simulateRound } from "../../../core/simulation/simulate-round";
+import { estimatePeakVram, UnknownModelError } from "../../../core/vram/estimate-peak-vram";
 import type { Cohort } from "../../../schema/cohort";
 import { resolveRunSpec } from "../../../schema/run-spec";
 import { renderTable, usd } from "../../format/table";

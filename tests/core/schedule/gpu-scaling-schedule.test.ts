@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Schedule } from "../../schema/cohort";
 import {
   gpuScalingActions,
   gpuWindows,
   scheduledGpuNodes,
   utcMsToZonedTime,
   zonedTimeToUtcMs,
-} from "../../teardown/gpu-scaling-schedule";
+} from "../../../core/schedule/gpu-scaling-schedule";
+import type { Schedule } from "../../../schema/cohort";
 
 const berlinTwoDays: Schedule = {
   start: "2026-12-07T09:00",

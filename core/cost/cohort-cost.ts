@@ -3,9 +3,10 @@
  * from the price table. Pure functions over a `Cohort`; `labkit plan`, the budget alarms and the
  * dashboard's "cost so far" all use them.
  */
-import type { Cohort, GpuPool, Schedule } from "../schema/cohort";
-import { findInstanceType, gpuOf, PLATFORM_PRICES, SPOT_PRICE_FRACTION } from "./aws-instances";
-import { controlPlaneCost, EKS_CONTROL_PLANE_PRICES } from "./eks-versions";
+
+import { findInstanceType, gpuOf, PLATFORM_PRICES, SPOT_PRICE_FRACTION } from "../../catalog/aws-instances";
+import { controlPlaneCost, EKS_CONTROL_PLANE_PRICES } from "../../catalog/eks-versions";
+import type { Cohort, GpuPool, Schedule } from "../../schema/cohort";
 
 /** Hours the cluster exists and hours the GPU pools run, for a schedule. */
 export interface ScheduleHours {

@@ -2,8 +2,9 @@
  * What a GPU pool amounts to: how many GPUs, how much memory each, and the schedulable slots
  * (whole GPUs, or MIG slices). Used by `labkit plan`, the scheduler simulation and infra/.
  */
-import type { GpuPool } from "../schema/cohort";
-import { findInstanceType, gpuOf } from "./aws-instances";
+
+import { findInstanceType, gpuOf } from "../../catalog/aws-instances";
+import type { GpuPool } from "../../schema/cohort";
 
 export interface GpuPoolCapacity {
   readonly pool: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type GpuState, HAMI_GPU_RESERVE_MIB } from "../../lab-controller/scheduler";
-import { makespanLowerBound, type SimulatedRun, simulateRound } from "../../lab-controller/simulation/simulate-round";
+import { type GpuState, HAMI_GPU_RESERVE_MIB } from "../../../core/scheduler";
+import { makespanLowerBound, type SimulatedRun, simulateRound } from "../../../core/simulation/simulate-round";
 
 const gpus = (count: number, totalMiB = 46068): GpuState[] =>
   Array.from({ length: count }, (_, i) => ({

@@ -5,10 +5,10 @@ import {
   reservedMiB,
   UnknownModelError,
   VRAM_COMPONENTS,
-} from "../../lab-controller/vram/estimate-peak-vram";
-import { embeddingParameterCount, linearParameterCount } from "../../lab-controller/vram/linear-modules";
-import { findModelArchitecture, MODEL_ARCHITECTURES } from "../../lab-controller/vram/model-architectures";
-import { methodDefaults, type RunSpec } from "../../schema/run-spec";
+} from "../../../core/vram/estimate-peak-vram";
+import { embeddingParameterCount, linearParameterCount } from "../../../core/vram/linear-modules";
+import { findModelArchitecture, MODEL_ARCHITECTURES } from "../../../core/vram/model-architectures";
+import { methodDefaults, type RunSpec } from "../../../schema/run-spec";
 import { CALIBRATION_ROWS } from "./calibration-table";
 
 function runSpec(

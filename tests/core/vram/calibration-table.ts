@@ -7,7 +7,7 @@
  * allocator's reserve (tensors + allocator overhead), `device` = the whole GPU the run filled.
  * GB in the sources are 10^9 bytes.
  */
-import { methodDefaults, type RunSpec } from "../../schema/run-spec";
+import { methodDefaults, type RunSpec } from "../../../schema/run-spec";
 
 export interface CalibrationRow {
   readonly label: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { estimatePeakVram } from "../../lab-controller/vram/estimate-peak-vram";
-import { suggestFit } from "../../lab-controller/vram/suggest-fit";
-import { methodDefaults, type RunSpec } from "../../schema/run-spec";
+import { estimatePeakVram } from "../../../core/vram/estimate-peak-vram";
+import { suggestFit } from "../../../core/vram/suggest-fit";
+import { methodDefaults, type RunSpec } from "../../../schema/run-spec";
 
 const base = methodDefaults("lora");
 const heavy: RunSpec = {

@@ -5,7 +5,7 @@
  * infra/platform/gpu-schedule.ts turns the actions into Auto Scaling schedules and
  * `labkit scale --to schedule` uses the size.
  */
-import type { Schedule } from "../schema/cohort";
+import type { Schedule } from "../../schema/cohort";
 
 /** One scheduled scaling action for a GPU pool's Auto Scaling group. */
 export interface GpuScalingAction {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { estimateCohortCost, scheduleHours, systemNodeCount } from "../../catalog/cohort-cost";
-import { gpuPoolCapacity } from "../../catalog/gpu-pools";
-import { loadCohort } from "../../schema/load-cohort";
+import { estimateCohortCost, scheduleHours, systemNodeCount } from "../../../core/cost/cohort-cost";
+import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
+import { loadCohort } from "../../../schema/load-cohort";
 
 describe("scheduleHours", () => {
   it("counts the daily window only inside the cohort's start and end", () => {

@@ -8,7 +8,7 @@ import {
   type SchedulerState,
   STARVATION_GUARD_MINUTES,
   scheduleRound,
-} from "../../lab-controller/scheduler";
+} from "../../../core/scheduler";
 
 const L40S = 46068;
 const gpu = (node: string, overrides: Partial<GpuState> = {}): GpuState => ({
