@@ -5,8 +5,8 @@
  * Pure: reads Job and Pod objects, returns plain data.
  */
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { RUNNER_CONTAINER } from "../../charts/runner-job";
-import { type RunSummary, RunSummarySchema } from "../../schema/run-result";
+import { type RunSummary, RunSummarySchema } from "../schema/run-result";
+import { RUNNER_CONTAINER } from "./runner-job";
 
 /** Pod status reasons that mean the node went away, not that the runner failed. */
 const DISRUPTION_REASONS = new Set(["NodeLost", "Evicted", "Terminated", "Shutdown", "NodeShutdown", "NodeAffinity"]);
