@@ -2,9 +2,11 @@
  * Who is calling: a bearer token (`Authorization: Bearer <token>`) or the `labkit_session`
  * cookie set by `POST /v1/login` (the dashboard's EventSource cannot send headers). Learner and
  * instructor tokens are looked up by hash; any other token is tried as the runner token of the
- * run named in the path.
+ * run named in the path. Cookies are parsed and written by @fastify/cookie (registered in
+ * create-controller-server.ts before the auth hook).
  */
-import type { FastifyRequest } from "fastify";
+import type { CookieSerializeOptions } from "@fastify/cookie";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { RunStore } from "../store/run-store";
 import { type Principal, sha256Hex, type TokenDirectory } from "./token-directory";
 
@@ -18,7 +20,7 @@ export function presentedToken(request: FastifyRequest): string | undefined {
     const m = header.match(/^Bearer\s+(\S+)\s*$/i);
     return m ? m[1] : undefined;
   }
-  return readCookie(request.headers.cookie, SESSION_COOKIE);
+  return request.cookies?.[SESSION_COOKIE];
 }
 
 /** The principal behind a request, or undefined. `runId` is the run named in the path, if any. */
@@ -39,29 +41,25 @@ export function authenticate(
   return undefined;
 }
 
-/** One cookie's value from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
+/** How long a session cookie lasts, seconds. Default 12 h. */
+export const SESSION_MAX_AGE_SECONDS = 12 * 3600;
+
+/** The session cookie's attributes: `Path=/; HttpOnly; SameSite=Strict`, `Secure` behind TLS. */
+function sessionCookieOptions(secure: boolean, maxAgeSeconds: number): CookieSerializeOptions {
+  return { path: "/", httpOnly: true, sameSite: "strict", maxAge: maxAgeSeconds, secure };
 }
 
-/** The Set-Cookie value of a session (HttpOnly, SameSite=Strict; Secure behind TLS), for `maxAgeSeconds` (default 12 h). */
-export function sessionCookie(token: string, secure: boolean, maxAgeSeconds = 12 * 3600): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? "; Secure" : ""}`;
+/** Set the session cookie on `reply` for `maxAgeSeconds` (default 12 h); `secure` behind TLS. */
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  secure: boolean,
+  maxAgeSeconds = SESSION_MAX_AGE_SECONDS,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(secure, maxAgeSeconds));
 }
 
-/** The Set-Cookie value that clears the session. */
-export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? "; Secure" : ""}`;
+/** Clear the session cookie (`Max-Age=0`, same attributes). */
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, "", sessionCookieOptions(secure, 0));
 }

@@ -4,10 +4,14 @@
  * per learner and exercise, by after-training metrics) and `/metrics` for Prometheus.
  */
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { findInstanceType } from "../../catalog/aws-instances";
 import { poolNodeUsdPerHour } from "../../core/cost/cohort-cost";
 import { freeMiB, grantableMiB } from "../../core/scheduler";
 import type { MetricValues } from "../../schema/run-result";
+import { CohortViewSchema, LeaderboardSchema } from "./cohort-route-schemas";
+import { errorResponses } from "./error-body";
 import { type HttpMetrics, renderPrometheus, type Sample } from "./http-metrics";
 import { type ControllerServerDeps, requirePerson } from "./server-context";
 import { openSseStream } from "./sse-stream";
@@ -26,7 +30,8 @@ export function compareMetrics(a: MetricValues | undefined, b: MetricValues | un
 }
 
 /** Register the cohort routes on `app`. */
-export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServerDeps, http: HttpMetrics): void {
+export function registerCohortRoutes(server: FastifyInstance, deps: ControllerServerDeps, http: HttpMetrics): void {
+  const app = server.withTypeProvider<ZodTypeProvider>();
   const { lifecycle, cohort, store } = deps;
 
   const instructorOnly = (request: Parameters<typeof requirePerson>[0], reply: Parameters<typeof requirePerson>[1]) => {
@@ -41,7 +46,13 @@ export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServe
 
   app.get(
     "/v1/cohort",
-    { schema: { summary: "Instructors: learners, usage against quotas, GPUs, queue, budget.", tags: ["cohort"] } },
+    {
+      schema: {
+        summary: "Instructors: learners, usage against quotas, GPUs, queue, budget.",
+        tags: ["cohort"],
+        response: { 200: CohortViewSchema, ...errorResponses(401, 403) },
+      },
+    },
     async (request, reply) => {
       if (!instructorOnly(request, reply)) return reply;
       const learners = lifecycle.learnerStates();
@@ -89,7 +100,13 @@ export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServe
 
   app.get(
     "/v1/leaderboard",
-    { schema: { summary: "Best run per learner and exercise, ranked by after-training metrics.", tags: ["cohort"] } },
+    {
+      schema: {
+        summary: "Best run per learner and exercise, ranked by after-training metrics.",
+        tags: ["cohort"],
+        response: { 200: LeaderboardSchema, ...errorResponses(401, 403) },
+      },
+    },
     async (request, reply) => {
       if (!requirePerson(request, reply)) return reply;
       const best = new Map<
@@ -118,7 +135,19 @@ export function registerCohortRoutes(app: FastifyInstance, deps: ControllerServe
 
   app.get(
     "/v1/events",
-    { schema: { summary: "Instructors: server-sent `state` events of every run.", tags: ["cohort"] } },
+    {
+      schema: {
+        summary: "Instructors: server-sent `state` events of every run.",
+        tags: ["cohort"],
+        response: {
+          200: {
+            description: "An event stream of `state` events, each a run as JSON.",
+            content: { "text/event-stream": { schema: z.string() } },
+          },
+          ...errorResponses(401, 403),
+        },
+      },
+    },
     async (request, reply) => {
       if (!instructorOnly(request, reply)) return reply;
       const stream = openSseStream(request, reply);

@@ -4,37 +4,46 @@
  * learner's run answers 404, so ids cannot be probed); an instructor sees every run; a runner
  * token may only post events for its own run.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { RunnerEventSchema } from "../../schema/run-result";
 import { describeIssues } from "../../schema/run-spec";
 import type { Run } from "../runs/run";
-import { clearedSessionCookie, sessionCookie } from "./authenticate";
+import { clearSessionCookie, setSessionCookie } from "./authenticate";
+import { errorResponses, rejectUnlessDeferred } from "./error-body";
+import {
+  ArtifactLinksSchema,
+  FitReportSchema,
+  LoginRequestSchema,
+  LossHistorySchema,
+  PersonSchema,
+  RefusedRunSchema,
+  RunIdParamsSchema,
+  RunnerEventAckSchema,
+  RunSchema,
+  SubmitRunRequestSchema,
+  SubmittedRunSchema,
+} from "./run-route-schemas";
 import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./server-context";
 import { lastEventId, openSseStream } from "./sse-stream";
 
 const RUN_ID = /^[a-z0-9]{1,40}$/;
 
-const submitBody = {
-  type: "object",
-  properties: {
-    spec: { type: "object", description: "A partial RunSpec; missing fields come from the exercise's defaults." },
-    dataset: {
-      type: "object",
-      required: ["name", "contentBase64"],
-      properties: {
-        name: { type: "string", minLength: 1, maxLength: 200 },
-        contentBase64: { type: "string", description: "The JSONL file, base64-encoded." },
-      },
-    },
-    learnerId: { type: "string", description: "Instructors only: submit on behalf of this learner." },
-  },
-  additionalProperties: false,
-} as const;
+/**
+ * A problem inside `spec` (not `spec` missing its object): the lifecycle reports it, after the
+ * submitter and exercise checks, with the same RunSpecInput schema; so a request with several
+ * mistakes is told the same one first as before zod checked requests.
+ */
+const insideSpec = (issue: FastifySchemaValidationError): boolean =>
+  issue.instancePath.startsWith("/spec") && !(issue.instancePath === "/spec" && issue.keyword === "invalid_type");
 
-const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
+/** Whether a body is a JSON object (what a runner event must be before its fields are checked). */
+const isJsonObject = (value: unknown): boolean => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** Register the run routes on `app`. */
-export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDeps): void {
+export function registerRunRoutes(server: FastifyInstance, deps: ControllerServerDeps): void {
+  const app = server.withTypeProvider<ZodTypeProvider>();
   const { lifecycle, store, tokens } = deps;
 
   /** The run named in the path, if the caller may see it; otherwise answers 404 and returns undefined. */
@@ -52,6 +61,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
     return run;
   };
 
+  const behindTls = (request: FastifyRequest): boolean =>
+    request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
+
   app.post(
     "/v1/login",
     {
@@ -59,40 +71,56 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
       schema: {
         summary: "Exchange a token for an HttpOnly session cookie (for the dashboard).",
         tags: ["auth"],
-        body: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 512 } } },
+        security: [],
+        body: LoginRequestSchema,
+        response: { 200: PersonSchema, ...errorResponses(400, 401) },
       },
     },
     async (request, reply) => {
-      const { token } = request.body as { token: string };
-      const person = tokens.lookup(token);
+      const person = tokens.lookup(request.body.token);
       if (!person || person.role === "runner") return reply.code(401).send({ error: "unknown token" });
-      const secure = request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
-      reply.header("set-cookie", sessionCookie(token, secure));
+      setSessionCookie(reply, request.body.token, behindTls(request));
       return { role: person.role, id: person.id, name: person.name };
     },
   );
 
   app.post(
     "/v1/logout",
-    { config: { public: true }, schema: { summary: "Clear the session cookie.", tags: ["auth"] } },
+    {
+      config: { public: true },
+      schema: {
+        summary: "Clear the session cookie.",
+        tags: ["auth"],
+        security: [],
+        response: { 200: z.object({ ok: z.boolean() }) },
+      },
+    },
     async (request, reply) => {
-      const secure = request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
-      reply.header("set-cookie", clearedSessionCookie(secure));
+      clearSessionCookie(reply, behindTls(request));
       return { ok: true };
     },
   );
 
-  app.get("/v1/me", { schema: { summary: "Who the token belongs to.", tags: ["auth"] } }, async (request, reply) => {
-    const p = requirePerson(request, reply);
-    if (!p) return reply;
-    return { role: p.role, id: p.id, name: p.name };
-  });
+  app.get(
+    "/v1/me",
+    {
+      schema: {
+        summary: "Who the token belongs to.",
+        tags: ["auth"],
+        response: { 200: PersonSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const p = requirePerson(request, reply);
+      if (!p) return reply;
+      return { role: p.role, id: p.id, name: p.name };
+    },
+  );
 
   /** The learner a submission is for: the caller, or (instructors) `learnerId`. */
-  const submitter = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+  const submitter = (request: FastifyRequest, reply: FastifyReply, asked: string | undefined): string | undefined => {
     const p = requirePerson(request, reply);
     if (!p) return undefined;
-    const asked = (request.body as { learnerId?: string } | undefined)?.learnerId;
     if (p.role === "learner") {
       if (asked !== undefined && asked !== p.id) {
         reply.code(403).send({ error: "a learner can only submit runs for themselves: remove `learnerId`" });
@@ -113,17 +141,20 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
     "/v1/estimate",
     {
       bodyLimit: RUN_BODY_LIMIT_BYTES,
+      attachValidation: true,
       schema: {
         summary: "Dry run: does this spec fit, with the VRAM breakdown and configs that would.",
         tags: ["runs"],
-        body: submitBody,
+        body: SubmitRunRequestSchema,
+        response: { 200: FitReportSchema, ...errorResponses(400, 401, 403, 413) },
       },
     },
     async (request, reply) => {
-      const learnerId = submitter(request, reply);
+      rejectUnlessDeferred(request, insideSpec);
+      const { spec, dataset, learnerId: asked } = request.body;
+      const learnerId = submitter(request, reply, asked);
       if (!learnerId) return reply;
-      const body = request.body as { spec?: unknown; dataset?: { name: string; contentBase64: string } };
-      return lifecycle.estimate(learnerId, { spec: body.spec, dataset: body.dataset });
+      return lifecycle.estimate(learnerId, { spec, dataset });
     },
   );
 
@@ -131,18 +162,26 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
     "/v1/runs",
     {
       bodyLimit: RUN_BODY_LIMIT_BYTES,
+      attachValidation: true,
       schema: {
         summary:
           "Submit a run: validated, estimated, then admitted (201), queued (202) or refused (422) with the reason.",
         tags: ["runs"],
-        body: submitBody,
+        body: SubmitRunRequestSchema,
+        response: {
+          201: SubmittedRunSchema.describe("Admitted: placed on a GPU, its Job created (`Location: /v1/runs/<id>`)."),
+          202: SubmittedRunSchema.describe("Queued: waiting for a GPU; `run.queuePosition` and `reason` say why."),
+          422: RefusedRunSchema.describe("Refused: it can never run as submitted; nothing is stored."),
+          ...errorResponses(400, 401, 403, 413),
+        },
       },
     },
     async (request, reply) => {
-      const learnerId = submitter(request, reply);
+      rejectUnlessDeferred(request, insideSpec);
+      const { spec, dataset, learnerId: asked } = request.body;
+      const learnerId = submitter(request, reply, asked);
       if (!learnerId) return reply;
-      const body = request.body as { spec?: unknown; dataset?: { name: string; contentBase64: string } };
-      const result = await lifecycle.submit(learnerId, { spec: body.spec, dataset: body.dataset });
+      const result = await lifecycle.submit(learnerId, { spec, dataset });
       if (result.decision === "refused") {
         return reply.code(422).send({
           decision: "refused",
@@ -165,35 +204,50 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
       schema: {
         summary: "Runs, newest first: a learner's own, or (instructors) everyone's, optionally `?learner=<id>`.",
         tags: ["runs"],
-        querystring: { type: "object", properties: { learner: { type: "string" } } },
+        querystring: z.object({
+          learner: z.string().optional().describe("Instructors: only this learner's runs."),
+        }),
+        response: { 200: z.object({ runs: z.array(RunSchema) }), ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
       const p = requirePerson(request, reply);
       if (!p) return reply;
-      const learner = (request.query as { learner?: string }).learner;
-      const runs = p.role === "learner" ? lifecycle.listRuns(p.id) : lifecycle.listRuns(learner);
+      const runs = p.role === "learner" ? lifecycle.listRuns(p.id) : lifecycle.listRuns(request.query.learner);
       return { runs };
     },
   );
 
   app.get(
     "/v1/runs/:id",
-    { schema: { summary: "One run: state, queue position, ETA, metrics.", tags: ["runs"], params: idParams } },
+    {
+      schema: {
+        summary: "One run: state, queue position, ETA, metrics.",
+        tags: ["runs"],
+        params: RunIdParamsSchema,
+        response: { 200: RunSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request, reply) => visibleRun(request, reply) ?? reply,
   );
 
   app.delete(
     "/v1/runs/:id",
-    { schema: { summary: "Cancel a run and delete its Job.", tags: ["runs"], params: idParams } },
+    {
+      schema: {
+        summary: "Cancel a run and delete its Job.",
+        tags: ["runs"],
+        params: RunIdParamsSchema,
+        response: { 200: RunSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       const run = visibleRun(request, reply);
       if (!run) return reply;
       const p = request.principal as { id: string; role: string };
-      return (
-        (await lifecycle.cancel(run.id, p.role === "learner" ? "the learner" : `instructor ${p.id}`)) ??
-        reply.code(404).send()
-      );
+      const cancelled = await lifecycle.cancel(run.id, p.role === "learner" ? "the learner" : `instructor ${p.id}`);
+      // Gone between the lookup and the cancel (another request deleted it).
+      return cancelled ?? reply.code(404).send({ error: `run \`${run.id}\` no longer exists` });
     },
   );
 
@@ -203,7 +257,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
       schema: {
         summary: "Server-sent events of a run: progress, phase, memory, metrics, state. Honours Last-Event-ID.",
         tags: ["runs"],
-        params: idParams,
+        params: RunIdParamsSchema,
+        response: {
+          200: {
+            description: "An event stream: named events with `id:` lines and JSON data.",
+            content: { "text/event-stream": { schema: z.string() } },
+          },
+          ...errorResponses(401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -234,15 +295,19 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
     "/v1/runs/:id/events",
     {
       bodyLimit: 64 * 1024,
+      attachValidation: true,
       schema: {
         summary: "For the runner: post one event (RunnerEvent JSON) with the run's own token.",
         tags: ["runner"],
-        params: idParams,
-        body: { type: "object" },
+        params: RunIdParamsSchema,
+        body: RunnerEventSchema,
+        response: { 202: RunnerEventAckSchema, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      // A body that is not an object is refused first, then a caller that is not this run's runner, then the event's fields.
+      if (!isJsonObject(request.body)) rejectUnlessDeferred(request, () => false);
+      const { id } = request.params;
       const p = request.principal;
       if (p?.role !== "runner" || p.runId !== id) {
         return reply.code(403).send({ error: "only the run's own runner token may post its events" });
@@ -258,7 +323,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
 
   app.get(
     "/v1/runs/:id/loss",
-    { schema: { summary: "Loss history of a run, for charts.", tags: ["runs"], params: idParams } },
+    {
+      schema: {
+        summary: "Loss history of a run, for charts.",
+        tags: ["runs"],
+        params: RunIdParamsSchema,
+        response: { 200: LossHistorySchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       const run = visibleRun(request, reply);
       if (!run) return reply;
@@ -272,7 +344,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: ControllerServerDe
       schema: {
         summary: "Presigned download URLs of a run's artifacts (adapter, results.json).",
         tags: ["runs"],
-        params: idParams,
+        params: RunIdParamsSchema,
+        response: { 200: ArtifactLinksSchema, ...errorResponses(401, 403, 404, 503) },
       },
     },
     async (request, reply) => {

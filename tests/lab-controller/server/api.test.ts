@@ -6,7 +6,7 @@ import {
   startControllerFixture,
   startPod,
   TOKENS,
-} from "./controller-fixture";
+} from "../controller-fixture";
 
 /** Read an SSE stream until `count` events arrived; returns them parsed. */
 async function readSse(url: string, headers: Record<string, string>, count: number, timeoutMs = 5000) {
