@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A server-sent-events stream that survives a controller restart.
  *
@@ -8,6 +9,16 @@
  * tells the page to refetch state it may have missed.
  */
 
+/** @typedef {import("./connection-indicator.js").SourceStatus} StreamStatus */
+
+/**
+ * One server-sent event: its `event:` type (default `message`), its data (raw text, JSON for
+ * the controller's streams) and the stream's last event id after it.
+ * @typedef {{ type: string, data: string, id: string }} SseEvent
+ */
+
+/** Why a stream stopped for good. @typedef {"unauthorized" | "gone" | "done"} StreamEndReason */
+
 /** First reconnect delay, ms. Default 500. */
 export const RECONNECT_INITIAL_MS = 500;
 /** Longest reconnect delay, ms. Default 8000. */
@@ -17,6 +28,10 @@ export const RECONNECT_MAX_MS = 8000;
  * Delay before reconnect attempt `attempt` (0-based): `initialMs × 2^attempt`, capped at
  * `maxMs`, then scaled into [50%, 100%] by `random()` so a classroom of browsers does not
  * reconnect in lockstep.
+ * @param {number} attempt
+ * @param {{ initialMs?: number, maxMs?: number }} [backoff]
+ * @param {() => number} [random] a number in [0, 1); default `Math.random`
+ * @returns {number} ms
  */
 export function reconnectDelayMs(
   attempt,
@@ -31,18 +46,22 @@ export function reconnectDelayMs(
  * An incremental parser of the `text/event-stream` format (WHATWG HTML §9.2.6): feed it text as
  * it arrives, get back complete events `{ type, data, id }`. `id` is the stream's last event id
  * after that event (ids persist until changed); `retryMs` holds the server's `retry:` advice.
+ * @returns {{ retryMs: number | undefined, feed(chunk: string): SseEvent[] }}
  */
 export function createSseParser() {
   let buffer = "";
+  /** @type {string[]} */
   let dataLines = [];
   let eventType = "";
   let lastEventId = "";
+  /** @type {ReturnType<typeof createSseParser>} */
   const parser = {
     /** The server's reconnection delay from a `retry:` line, ms; undefined until one arrives. */
     retryMs: undefined,
     /** Parse `chunk` (any length, may split lines) and return the events it completed. */
     feed(chunk) {
       buffer += chunk;
+      /** @type {SseEvent[]} */
       const events = [];
       for (;;) {
         const match = /\r\n|\r|\n/.exec(buffer);
@@ -82,6 +101,15 @@ export function createSseParser() {
  * - `onEnd(reason)` when the stream stops for good: `unauthorized` (401/403), `gone` (404),
  *   or `done` (the server answered 204, the SSE way to say "do not reconnect").
  * Returns `{ close() }`.
+ * @param {string} url
+ * @param {{
+ *   onEvent(event: SseEvent): void,
+ *   onStatus?(status: StreamStatus): void,
+ *   onReopen?(): void,
+ *   onEnd?(reason: StreamEndReason): void,
+ *   backoff?: { initialMs?: number, maxMs?: number },
+ * }} handlers
+ * @returns {{ close(): void }}
  */
 export function openEventStream(
   url,
@@ -91,13 +119,17 @@ export function openEventStream(
   let attempt = 0;
   let connectedBefore = false;
   let closed = false;
+  /** @type {AbortController | null} */
   let abort = null;
-  let timer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  /** @type {number | undefined} */
   let serverRetryMs;
 
   async function connect() {
     abort = new AbortController();
     onStatus({ state: connectedBefore || attempt > 0 ? "reconnecting" : "connecting", attempt });
+    /** @type {Record<string, string>} */
     const headers = { accept: "text/event-stream" };
     if (lastEventId !== "") headers["last-event-id"] = lastEventId;
     try {
@@ -140,6 +172,7 @@ export function openEventStream(
     timer = setTimeout(connect, delayMs);
   }
 
+  /** @param {StreamEndReason} reason */
   function end(reason) {
     closed = true;
     onStatus({ state: "closed" });

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The instructor's screen: the whole cohort at a glance (learners, runs by state, budget and
  * cost), the GPU map, the queue with wait times, every run with a live detail, the leaderboard,
@@ -13,24 +14,53 @@ import { renderLeaderboard } from "./leaderboard.js";
 import { createRunDetailSlot } from "./run-detail-slot.js";
 import { renderRunList, runHref, runsCsv, stateBadge } from "./run-list.js";
 
+/** @typedef {import("./api.js").Run} Run */
+/** @typedef {import("./api.js").CohortView} CohortView */
+
+/**
+ * What a view gets from the page (app.js): the signed-in person, the header's connection
+ * indicator, a polite announcement, the way back to sign-in, and the page title.
+ * @typedef {object} ViewOptions
+ * @property {import("./api.js").Session} me
+ * @property {import("./connection-indicator.js").ConnectionIndicator} connection
+ * @property {(text: string) => void} announce
+ * @property {() => void} onSessionEnded
+ * @property {(text: string) => void} setTitle
+ */
+
+/**
+ * A mounted view: `openRun` shows a run's detail, `destroy` stops its streams and timers.
+ * @typedef {{ openRun(runId: string, options?: { focus?: boolean }): void, destroy(): void }} DashboardView
+ */
+
 /** Refetch everything this often even without events (wait times, GPU use), ms. Default 15000. */
 export const INSTRUCTOR_POLL_MS = 15_000;
 /** Coalesce bursts of cohort events into one refetch after this long, ms. Default 300. */
 export const EVENT_REFETCH_DEBOUNCE_MS = 300;
 
-/** Count runs per state, every state present (zero when none). */
+/**
+ * Count runs per state, every state present (zero when none).
+ * @param {readonly Run[]} runs
+ * @returns {Record<string, number>}
+ */
 export function countRunsByState(runs) {
   const counts = Object.fromEntries(RUN_STATES.map((state) => [state, 0]));
   for (const run of runs) counts[run.state] = (counts[run.state] ?? 0) + 1;
   return counts;
 }
 
+/**
+ * A titled panel of the instructor's page, reachable by its section link (`#id`).
+ * @param {string} id
+ * @param {string} title
+ * @param {...import("./html-element.js").Child} children
+ */
 function section(id, title, ...children) {
   return el(
     "section",
     { id, class: "panel", "aria-labelledby": `${id}-heading` },
     el("h2", { id: `${id}-heading` }, title),
-    children,
+    ...children,
   );
 }
 
@@ -38,6 +68,9 @@ function section(id, title, ...children) {
  * Mount the instructor view in `root`. Options: `me` (the signed-in instructor), `connection`,
  * `announce(text)`, `onSessionEnded()`, `setTitle(text)`. Returns `{ openRun(runId, { focus }),
  * destroy() }`.
+ * @param {HTMLElement} root
+ * @param {ViewOptions} options
+ * @returns {DashboardView}
  */
 export function createInstructorView(root, { connection, announce, onSessionEnded, setTitle }) {
   const overviewHost = el("div", { class: "cards" });
@@ -92,10 +125,13 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
     ),
   );
 
+  /** The cohort view as last fetched; null until the first refresh answers. @type {CohortView | null} */
   let cohort = null;
+  /** @type {Run[]} */
   let runs = [];
+  /** @type {string | null} */
   let runsExportUrl = null;
-  const learnerName = (id) => cohort?.learners.find((learner) => learner.id === id)?.name ?? id;
+  const learnerName = (/** @type {string} */ id) => cohort?.learners.find((learner) => learner.id === id)?.name ?? id;
   const runList = renderRunList(runListHost, { idPrefix: "instructor-runs", showLearner: true, learnerName });
   const detailSlot = createRunDetailSlot(detailHost, runList, () => runs, {
     connection,
@@ -106,7 +142,9 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
   });
   const leaderboard = renderLeaderboard(leaderboardHost, { learnerName, runHref });
 
+  // The render functions run after a refresh has fetched the cohort; each returns early before.
   function renderOverview() {
+    if (!cohort) return;
     const counts = countRunsByState(runs);
     const budget = cohort.budget;
     const budgetFraction = budget.gpuMinutesBudget > 0 ? budget.gpuMinutesUsed / budget.gpuMinutesBudget : 0;
@@ -164,6 +202,7 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
   }
 
   function renderGpus() {
+    if (!cohort) return;
     if (cohort.gpus.length === 0) {
       replaceChildren(
         gpuHost,
@@ -222,6 +261,7 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
   }
 
   function renderQueue() {
+    if (!cohort) return;
     if (cohort.queue.length === 0) {
       replaceChildren(queueHost, el("p", { class: "empty" }, "Nothing is waiting: every admitted run has a GPU."));
       return;
@@ -253,6 +293,7 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
   }
 
   function renderLearners() {
+    if (!cohort) return;
     replaceChildren(
       learnersHost,
       dataTable({
@@ -281,6 +322,7 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
     );
   }
 
+  /** The refresh in flight; `again` asks for one more after it. @type {{ again: boolean } | null} */
   let refreshing = null;
   let destroyed = false;
   async function refresh() {
@@ -290,7 +332,8 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
       refreshing.again = true;
       return;
     }
-    refreshing = { again: false };
+    const current = { again: false };
+    refreshing = current;
     try {
       const [freshCohort, freshRuns, entries] = await Promise.all([
         api.getCohort(),
@@ -305,7 +348,7 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
       renderGpus();
       renderQueue();
       renderLearners();
-      runList.update(runs, cohort.learners);
+      runList.update(runs, freshCohort.learners);
       leaderboard.update(entries);
       runsExportUrl = csvObjectUrl(runsCsv(runs), runsExportUrl);
       runsExport.href = runsExportUrl;
@@ -315,13 +358,13 @@ export function createInstructorView(root, { connection, announce, onSessionEnde
       if (error instanceof ApiError && error.status === 401) return onSessionEnded();
       pollStatus({ state: "reconnecting" });
     } finally {
-      const again = refreshing.again;
       refreshing = null;
-      if (again) refresh();
+      if (current.again) refresh();
     }
   }
 
-  let eventTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let eventTimer;
   function scheduleRefresh() {
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refresh, EVENT_REFETCH_DEBOUNCE_MS);

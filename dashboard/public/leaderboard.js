@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The leaderboard: runs ranked by one after-training metric (lower perplexity, higher ROUGE-L or
  * BLEU is better), optionally only each learner's best run, with a CSV export. `rankLeaderboard`
@@ -7,21 +8,30 @@ import { csvObjectUrl, toCsv } from "./csv.js";
 import { formatMetric, formatMetricChange, METRICS } from "./format.js";
 import { dataTable, el, replaceChildren } from "./html-element.js";
 
+/** @typedef {import("./api.js").LeaderboardEntry} LeaderboardEntry */
+/** @typedef {import("./api.js").MetricName} MetricName */
+/** A leaderboard entry with its 1-based rank. @typedef {LeaderboardEntry & { rank: number }} RankedEntry */
+
 /**
  * Rank `entries` (`{ learnerId, runId, exercise, before, after }`) by `after[metric]`. Entries
  * without that metric are left out; ties keep the better improvement first, then the run id.
  * With `bestPerLearner` (default true) only each learner's best run is kept. Ranks are
  * 1-based and shared by equal scores.
+ * @param {readonly LeaderboardEntry[]} entries
+ * @param {MetricName} metric
+ * @param {{ bestPerLearner?: boolean }} [options]
+ * @returns {RankedEntry[]}
  */
 export function rankLeaderboard(entries, metric, { bestPerLearner = true } = {}) {
   const higherIsBetter = METRICS[metric]?.higherIsBetter ?? true;
-  const score = (entry) => entry.after?.[metric];
-  const improvement = (entry) => {
+  /** After-training score; NaN when missing, so the filter below leaves the entry out. */
+  const score = (/** @type {LeaderboardEntry} */ entry) => entry.after?.[metric] ?? Number.NaN;
+  const improvement = (/** @type {LeaderboardEntry} */ entry) => {
     const before = entry.before?.[metric];
     if (typeof before !== "number") return 0;
     return higherIsBetter ? score(entry) - before : before - score(entry);
   };
-  const better = (a, b) => {
+  const better = (/** @type {LeaderboardEntry} */ a, /** @type {LeaderboardEntry} */ b) => {
     if (score(a) !== score(b)) return higherIsBetter ? score(b) - score(a) : score(a) - score(b);
     if (improvement(a) !== improvement(b)) return improvement(b) - improvement(a);
     return String(a.runId).localeCompare(String(b.runId));
@@ -29,6 +39,7 @@ export function rankLeaderboard(entries, metric, { bestPerLearner = true } = {})
   let ranked = entries.filter((entry) => typeof score(entry) === "number" && Number.isFinite(score(entry)));
   ranked.sort(better);
   if (bestPerLearner) {
+    /** @type {Set<string>} */
     const seen = new Set();
     ranked = ranked.filter((entry) => !seen.has(entry.learnerId) && seen.add(entry.learnerId));
   }
@@ -39,9 +50,13 @@ export function rankLeaderboard(entries, metric, { bestPerLearner = true } = {})
   });
 }
 
-/** The ranked leaderboard as CSV, one column per metric before and after. */
+/**
+ * The ranked leaderboard as CSV, one column per metric before and after.
+ * @param {readonly RankedEntry[]} ranked
+ * @returns {string}
+ */
 export function leaderboardCsv(ranked) {
-  const metricNames = Object.keys(METRICS);
+  const metricNames = /** @type {MetricName[]} */ (Object.keys(METRICS));
   const header = ["rank", "learner", "run", "exercise", ...metricNames.flatMap((m) => [`${m}_before`, `${m}_after`])];
   const rows = ranked.map((entry) => [
     entry.rank,
@@ -57,9 +72,14 @@ export function leaderboardCsv(ranked) {
  * Draw the leaderboard into `container` with a metric picker, a "best run per learner" switch
  * and a CSV download. `learnerName(id)` names learners; `runHref(id)` links to a run.
  * Returns `{ update(entries) }`.
+ * @param {HTMLElement} container
+ * @param {{ learnerName?: (learnerId: string) => string, runHref: (runId: string) => string }} options
+ * @returns {{ update(entries: LeaderboardEntry[]): void }}
  */
 export function renderLeaderboard(container, { learnerName = (id) => id, runHref }) {
+  /** @type {LeaderboardEntry[]} */
   let entries = [];
+  /** @type {string | null} */
   let downloadUrl = null;
   const metricSelect = el(
     "select",
@@ -93,7 +113,8 @@ export function renderLeaderboard(container, { learnerName = (id) => id, runHref
   );
 
   function draw() {
-    const metric = metricSelect.value;
+    // The options' values are METRICS' keys.
+    const metric = /** @type {MetricName} */ (metricSelect.value);
     const ranked = rankLeaderboard(entries, metric, { bestPerLearner: bestOnly.checked });
     downloadUrl = csvObjectUrl(leaderboardCsv(ranked), downloadUrl);
     download.href = downloadUrl;

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The learner's screen: their own runs (the API returns no one else's) with a live detail of
  * the chosen one — loss curve, results, samples and adapter download. Learners have no
@@ -9,12 +10,18 @@ import { dataTable, el, replaceChildren } from "./html-element.js";
 import { createRunDetailSlot } from "./run-detail-slot.js";
 import { renderRunList, runHref, sortRuns } from "./run-list.js";
 
+/** @typedef {import("./api.js").Run} Run */
+/** @typedef {import("./api.js").MetricName} MetricName */
+
 /** Refetch the run list this often, ms. Default 5000 (a new run shows up within 5 s). */
 export const LEARNER_POLL_MS = 5000;
 
 /**
  * Mount the learner view in `root`. Options: `me` (`{ id, name }`), `connection`,
  * `announce(text)`, `onSessionEnded()`. Returns `{ openRun(runId, { focus }), destroy() }`.
+ * @param {HTMLElement} root
+ * @param {import("./instructor-view.js").ViewOptions} options
+ * @returns {import("./instructor-view.js").DashboardView}
  */
 export function createLearnerView(root, { me, connection, announce, onSessionEnded }) {
   const summary = el("p", { class: "muted", id: "learner-summary" });
@@ -57,6 +64,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
 
   const runList = renderRunList(runListHost, { idPrefix: "learner-runs" });
   const pollStatus = connection.source("runs-poll");
+  /** @type {Run[]} */
   let runs = [];
   const detailSlot = createRunDetailSlot(detailHost, runList, () => runs, { connection, announce, onSessionEnded });
   let destroyed = false;
@@ -67,7 +75,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
       replaceChildren(resultsHost, el("p", { class: "empty" }, "Metrics of your finished runs will be listed here."));
       return;
     }
-    const metricNames = Object.keys(METRICS);
+    const metricNames = /** @type {MetricName[]} */ (Object.keys(METRICS));
     replaceChildren(
       resultsHost,
       dataTable({
@@ -83,8 +91,8 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
               el(
                 "td",
                 { class: "num" },
-                formatMetric(m, run.metrics.after[m]),
-                run.metrics.before?.[m] !== undefined &&
+                formatMetric(m, run.metrics?.after?.[m]),
+                run.metrics?.before?.[m] !== undefined &&
                   el("span", { class: "muted" }, ` (was ${formatMetric(m, run.metrics.before[m])})`),
               ),
             ),
@@ -119,6 +127,7 @@ export function createLearnerView(root, { me, connection, announce, onSessionEnd
   const pollTimer = setInterval(refresh, LEARNER_POLL_MS);
   refresh();
 
+  /** @type {import("./instructor-view.js").DashboardView} */
   const view = {
     openRun(runId, { focus = false } = {}) {
       detailSlot.open(runId, { focus });

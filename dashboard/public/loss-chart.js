@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * A run's training-loss curve: a uPlot line chart with a title and labelled axes, plus what a
  * screen reader or keyboard user needs instead of the canvas (a one-line summary and the values
@@ -5,14 +6,28 @@
  * step, so the curve never doubles back.
  */
 
+import uPlot from "uplot";
 import { formatLoss } from "./format.js";
 import { dataTable, el, replaceChildren } from "./html-element.js";
-import uPlot from "./vendor/uPlot.esm.js";
+
+/** @typedef {import("./api.js").LossPoint} LossPoint */
+/**
+ * A loss chart: `setPoints` replaces every point (after a refetch), `addPoints` merges more in.
+ * @typedef {{
+ *   setPoints(points: LossPoint[]): void, addPoints(points: LossPoint[]): void, pointCount(): number, destroy(): void
+ * }} LossChart
+ */
 
 /** Height of the plot area, CSS px. Default 220 (fits a 768 px tall laptop screen beside the run's details). */
 export const LOSS_CHART_HEIGHT_PX = 220;
 
-/** Merge `points` into `byStep` (a Map step → point) and return the points ordered by step. */
+/**
+ * Merge `points` into `byStep` (a Map step → point) and return the points ordered by step.
+ * Points without a numeric step or a finite loss are left out.
+ * @param {Map<number, LossPoint>} byStep
+ * @param {readonly LossPoint[]} points
+ * @returns {LossPoint[]}
+ */
 export function mergeLossPoints(byStep, points) {
   for (const point of points) {
     if (typeof point.step === "number" && typeof point.loss === "number" && Number.isFinite(point.loss)) {
@@ -25,6 +40,9 @@ export function mergeLossPoints(byStep, points) {
 /**
  * Create the chart inside `container`. Returns `{ setPoints(points), addPoints(points),
  * pointCount(), destroy() }`; `setPoints` replaces everything (after a refetch).
+ * @param {HTMLElement} container
+ * @param {{ title?: string, runId: string }} options `title` default "Training loss"
+ * @returns {LossChart}
  */
 export function createLossChart(container, { title = "Training loss", runId }) {
   const headingId = `loss-title-${runId}`;
@@ -47,7 +65,9 @@ export function createLossChart(container, { title = "Training loss", runId }) {
   );
   replaceChildren(container, figure);
 
+  /** @type {Map<number, LossPoint>} */
   const byStep = new Map();
+  /** @type {LossPoint[]} */
   let points = [];
   const plot = new uPlot(
     {

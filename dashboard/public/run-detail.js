@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * One run in detail, live: its state and progress, the loss curve fed by the run's event stream,
  * its VRAM estimate beside the measured peak, its config, its before/after metrics and samples,
@@ -7,7 +8,7 @@
  * the run and its loss series are refetched, so a lost event or a controller restart costs
  * nothing.
  */
-import { ApiError, api } from "./api.js";
+import { ApiError, api, describeError } from "./api.js";
 import { openEventStream } from "./event-stream.js";
 import {
   formatBytes,
@@ -25,10 +26,40 @@ import { dataTable, el, replaceChildren } from "./html-element.js";
 import { createLossChart } from "./loss-chart.js";
 import { stateBadge } from "./run-list.js";
 
+/** @typedef {import("./api.js").Run} Run */
+/** @typedef {import("./api.js").RunSpec} RunSpec */
+/** @typedef {import("./api.js").RunPhase} RunPhase */
+/** @typedef {import("./api.js").MetricName} MetricName */
+/** @typedef {import("./api.js").ArtifactLink} ArtifactLink */
+
+/**
+ * Options of `openRunDetail`.
+ * @typedef {object} RunDetailOptions
+ * @property {import("./connection-indicator.js").ConnectionIndicator} connection the header's connection indicator
+ * @property {(text: string) => void} [announce] polite screen-reader announcement; default none
+ * @property {boolean} [showLearner] name the run's learner; default false
+ * @property {(learnerId: string) => string} [learnerName] default the id itself
+ * @property {(run: Run) => void} [onRunChanged] the list refreshes its row
+ * @property {() => void} [onSessionEnded] back to sign-in
+ * @property {() => void} [onEscape] Escape pressed inside the detail
+ */
+
+/** An open run detail. @typedef {{ close(): void, focus(): void }} RunDetail */
+
+/**
+ * One part of a VRAM estimate's breakdown given as a list (the API sends an object of MiB values
+ * instead; both forms are read).
+ * @typedef {{ name?: string, label?: string, mib?: number, MiB?: number, valueMiB?: number }} BreakdownPart
+ */
+
 /** Wait this long after a state or metrics event before refetching, ms, so a burst costs one request. Default 200. */
 export const REFETCH_DEBOUNCE_MS = 200;
 
-/** `weightsMiB` → `Weights`, `cudaContextMiB` → `CUDA context`: labels for the estimate's breakdown. */
+/**
+ * `weightsMiB` → `Weights`, `cudaContextMiB` → `CUDA context`: labels for the estimate's breakdown.
+ * @param {string} key
+ * @returns {string}
+ */
 export function breakdownLabel(key) {
   const words = key
     .replace(/MiB$/, "")
@@ -40,15 +71,17 @@ export function breakdownLabel(key) {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The estimate's breakdown as `[{ label, mib }]`, from either an object of MiB values or a list of `{ name, mib }`. */
+/**
+ * The estimate's breakdown as `[{ label, mib }]`, from either an object of MiB values or a list of `{ name, mib }`.
+ * @param {Readonly<Record<string, number>> | ReadonlyArray<BreakdownPart> | null | undefined} breakdown
+ * @returns {Array<{ label: string, mib: number }>}
+ */
 export function breakdownRows(breakdown) {
   if (Array.isArray(breakdown)) {
-    return breakdown
-      .filter((part) => typeof (part.mib ?? part.MiB ?? part.valueMiB) === "number")
-      .map((part) => ({
-        label: part.label ?? breakdownLabel(String(part.name)),
-        mib: part.mib ?? part.MiB ?? part.valueMiB,
-      }));
+    return /** @type {ReadonlyArray<BreakdownPart>} */ (breakdown).flatMap((part) => {
+      const mib = part.mib ?? part.MiB ?? part.valueMiB;
+      return typeof mib === "number" ? [{ label: part.label ?? breakdownLabel(String(part.name)), mib }] : [];
+    });
   }
   if (breakdown && typeof breakdown === "object") {
     return Object.entries(breakdown)
@@ -63,16 +96,25 @@ export function breakdownRows(breakdown) {
  * `announce(text)` (polite screen-reader announcement), `showLearner`, `learnerName(id)`,
  * `onRunChanged(run)` (the list refreshes its row), `onSessionEnded()` (back to sign-in),
  * `onEscape()` (Escape pressed inside the detail). Returns `{ close(), focus() }`.
+ * @param {HTMLElement} container
+ * @param {string} runId
+ * @param {RunDetailOptions} options
+ * @returns {RunDetail}
  */
 export function openRunDetail(container, runId, options) {
   const { connection, announce = () => {}, showLearner = false, learnerName = (id) => id } = options;
   const onRunChanged = options.onRunChanged ?? (() => {});
   const onSessionEnded = options.onSessionEnded ?? (() => {});
+  /** The run as last fetched, patched by its events; null until the first fetch answers. @type {Run | null} */
   let run = null;
+  /** @type {number | null} */
   let livePeakMiB = null;
+  /** @type {RunPhase | null} */
   let phase = null;
+  /** @type {{ close(): void } | null} */
   let stream = null;
-  let refetchTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let refetchTimer;
   let closed = false;
 
   const heading = el("h3", { id: "run-detail-heading", tabindex: "-1" }, `Run ${runId}`);
@@ -90,7 +132,7 @@ export function openRunDetail(container, runId, options) {
       class: "run-detail",
       "aria-labelledby": "run-detail-heading",
       dataset: { runId },
-      onkeydown: (event) => {
+      onkeydown: (/** @type {KeyboardEvent} */ event) => {
         if (event.key === "Escape") options.onEscape?.();
       },
     },
@@ -105,7 +147,9 @@ export function openRunDetail(container, runId, options) {
   replaceChildren(container, article);
   const chart = createLossChart(chartHost, { title: `Training loss of run ${runId}`, runId });
 
+  // The render functions run once the run has been fetched; each returns early before that.
   function renderHeader() {
+    if (!run) return;
     replaceChildren(
       headerHost,
       stateBadge(run.state),
@@ -126,6 +170,8 @@ export function openRunDetail(container, runId, options) {
   }
 
   function renderStatus() {
+    if (!run) return;
+    /** @type {HTMLElement[]} */
     const parts = [];
     if (run.state === "queued") {
       parts.push(
@@ -165,17 +211,19 @@ export function openRunDetail(container, runId, options) {
   }
 
   function renderVram() {
+    if (!run) return;
     const estimateMiB = run.estimate?.totalMiB;
     const peakMiB = run.peakVramMiB ?? livePeakMiB;
     const peakLabel =
       run.peakVramMiB === undefined && livePeakMiB !== null ? "Measured peak (so far)" : "Measured peak";
     const scaleMiB = Math.max(estimateMiB ?? 0, run.grantedMiB ?? 0, peakMiB ?? 0, 1);
-    const bar = (mib, kind) =>
+    const bar = (/** @type {number | null | undefined} */ mib, /** @type {string} */ kind) =>
       el(
         "div",
         { class: "bar-track", "aria-hidden": "true" },
         el("div", { class: `bar-fill ${kind}`, dataset: { widthPercent: formatPercent((mib ?? 0) / scaleMiB) } }),
       );
+    /** @type {Array<[string, number | null | undefined, string]>} */
     const rows = [
       ["Estimate", estimateMiB, "estimate"],
       ["Granted", run.grantedMiB, "granted"],
@@ -209,20 +257,25 @@ export function openRunDetail(container, runId, options) {
           el("summary", {}, "How the estimate adds up"),
           dataTable({
             className: "compact",
-            rows: breakdownRows(run.estimate.breakdown).map((row) =>
+            rows: breakdownRows(run.estimate?.breakdown).map((row) =>
               el("tr", {}, el("th", { scope: "row" }, row.label), el("td", { class: "num" }, formatMiB(row.mib))),
             ),
           }),
         ),
     );
     // Widths are set through the CSSOM: the page's CSP forbids inline style attributes.
-    for (const fill of vramHost.querySelectorAll(".bar-fill")) fill.style.width = fill.dataset.widthPercent;
+    for (const fill of /** @type {NodeListOf<HTMLElement>} */ (vramHost.querySelectorAll(".bar-fill"))) {
+      fill.style.width = fill.dataset.widthPercent ?? "";
+    }
   }
 
   function renderMetrics() {
+    if (!run) return;
     const before = run.metrics?.before ?? {};
     const after = run.metrics?.after ?? {};
-    const names = Object.keys(METRICS).filter((m) => typeof before[m] === "number" || typeof after[m] === "number");
+    const names = /** @type {MetricName[]} */ (Object.keys(METRICS)).filter(
+      (m) => typeof before[m] === "number" || typeof after[m] === "number",
+    );
     replaceChildren(
       metricsHost,
       el("h4", { id: "run-metrics-heading" }, "Results"),
@@ -254,6 +307,7 @@ export function openRunDetail(container, runId, options) {
   }
 
   function renderSamples() {
+    if (!run) return;
     const samples = run.samples ?? [];
     replaceChildren(
       samplesHost,
@@ -287,9 +341,14 @@ export function openRunDetail(container, runId, options) {
   }
 
   function renderConfig() {
+    if (!run) return;
+    // Partial: the page shows whatever part of the spec it has.
+    /** @type {Partial<RunSpec>} */
     const spec = run.spec ?? {};
+    /** @type {Partial<RunSpec["training"]>} */
     const training = spec.training ?? {};
-    const facts = [
+    /** @type {Array<[string, unknown]>} */
+    const allFacts = [
       ["Base model", spec.baseModel],
       ["Method", spec.method?.toUpperCase()],
       ["LoRA rank / alpha", spec.lora && `${spec.lora.r} / ${spec.lora.alpha}`],
@@ -315,7 +374,8 @@ export function openRunDetail(container, runId, options) {
         training.gradientCheckpointing === undefined ? undefined : training.gradientCheckpointing ? "on" : "off",
       ],
       ["Dataset", spec.dataset && `${spec.dataset.name} (${spec.dataset.source})`],
-    ].filter(([, value]) => value !== undefined && value !== null && value !== "");
+    ];
+    const facts = allFacts.filter(([, value]) => value !== undefined && value !== null && value !== "");
     replaceChildren(
       configHost,
       el("h4", { id: "run-config-heading" }, "Config"),
@@ -335,6 +395,7 @@ export function openRunDetail(container, runId, options) {
 
   async function renderDownloads() {
     const headingNode = el("h4", { id: "run-downloads-heading" }, "Downloads");
+    if (!run) return;
     if (run.state !== "succeeded") {
       replaceChildren(
         downloadsHost,
@@ -347,7 +408,8 @@ export function openRunDetail(container, runId, options) {
       const { artifacts = [] } = (await api.getArtifacts(runId)) ?? {};
       if (closed) return;
       // The adapter first, then results.json, then anything else the runner stored.
-      const order = (link) => (link.name.startsWith("adapter") ? 0 : link.name === "results.json" ? 1 : 2);
+      const order = (/** @type {ArtifactLink} */ link) =>
+        link.name.startsWith("adapter") ? 0 : link.name === "results.json" ? 1 : 2;
       const links = [...artifacts]
         .sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
         .map((link) =>
@@ -375,7 +437,7 @@ export function openRunDetail(container, runId, options) {
       replaceChildren(
         downloadsHost,
         headingNode,
-        el("p", { class: "error" }, `Downloads are not available: ${error.message}`),
+        el("p", { class: "error" }, `Downloads are not available: ${describeError(error)}`),
       );
     }
   }
@@ -412,7 +474,7 @@ export function openRunDetail(container, runId, options) {
       if (error instanceof ApiError && error.status === 401) return onSessionEnded();
       replaceChildren(
         statusHost,
-        el("p", { class: "error", role: "alert" }, `Run ${runId} could not be loaded: ${error.message}`),
+        el("p", { class: "error", role: "alert" }, `Run ${runId} could not be loaded: ${describeError(error)}`),
       );
     }
   }
@@ -422,7 +484,9 @@ export function openRunDetail(container, runId, options) {
     refetchTimer = setTimeout(refetch, REFETCH_DEBOUNCE_MS);
   }
 
+  /** @param {import("./event-stream.js").SseEvent} event */
   function onEvent(event) {
+    /** @type {unknown} */
     let data;
     try {
       data = JSON.parse(event.data);
@@ -430,19 +494,22 @@ export function openRunDetail(container, runId, options) {
       return;
     }
     if (!run) return;
+    // The event's type says what its data holds (api.js); the checks below still guard each value.
     if (event.type === "progress") {
-      if (typeof data.loss === "number")
-        chart.addPoints([{ step: data.step, loss: data.loss, learningRate: data.learningRate }]);
-      run.step = data.step;
-      if (typeof data.totalSteps === "number") run.totalSteps = data.totalSteps;
-      if (typeof data.loss === "number") run.lastLoss = data.loss;
+      const progress = /** @type {import("./api.js").ProgressEventData} */ (data);
+      if (typeof progress.loss === "number")
+        chart.addPoints([{ step: progress.step, loss: progress.loss, learningRate: progress.learningRate }]);
+      run.step = progress.step;
+      if (typeof progress.totalSteps === "number") run.totalSteps = progress.totalSteps;
+      if (typeof progress.loss === "number") run.lastLoss = progress.loss;
       renderStatus();
       onRunChanged(run);
     } else if (event.type === "memory") {
-      if (typeof data.peakMiB === "number") livePeakMiB = Math.max(livePeakMiB ?? 0, data.peakMiB);
+      const memory = /** @type {import("./api.js").MemoryEventData} */ (data);
+      if (typeof memory.peakMiB === "number") livePeakMiB = Math.max(livePeakMiB ?? 0, memory.peakMiB);
       renderVram();
     } else if (event.type === "phase") {
-      phase = data.phase ?? phase;
+      phase = /** @type {import("./api.js").PhaseEventData} */ (data).phase ?? phase;
       renderStatus();
     } else if (event.type === "state" || event.type === "metrics") {
       scheduleRefetch();

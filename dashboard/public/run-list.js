@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The run list: a table of runs, filterable by state (and learner, for instructors), where each
  * run is a link — Tab reaches the list, the arrow keys move between runs, Enter opens one.
@@ -7,9 +8,26 @@ import { toCsv } from "./csv.js";
 import { formatClockTime, formatLoss, formatMiB, formatProgress, RUN_STATES } from "./format.js";
 import { dataTable, el, replaceChildren } from "./html-element.js";
 
+/** @typedef {import("./api.js").Run} Run */
+/** @typedef {import("./api.js").RunState} RunState */
+
+/**
+ * The run list of a view: `update` redraws it with new runs (and, for instructors, the learner
+ * filter's learners), `select` marks the open run, `focusRun` moves keyboard focus to a run.
+ * @typedef {object} RunList
+ * @property {(runs: Run[], learners?: ReadonlyArray<{ id: string, name?: string }>) => void} update
+ * @property {(runId: string) => void} select
+ * @property {(runId: string) => void} focusRun
+ */
+
+/** @type {Readonly<Record<RunState, number>>} */
 const STATE_ORDER = { running: 0, starting: 1, queued: 2, failed: 3, succeeded: 4, cancelled: 5 };
 
-/** Active runs first (running, starting, queued), then finished ones; newest first within each. */
+/**
+ * Active runs first (running, starting, queued), then finished ones; newest first within each.
+ * @param {readonly Run[]} runs
+ * @returns {Run[]}
+ */
 export function sortRuns(runs) {
   return [...runs].sort(
     (a, b) =>
@@ -19,8 +37,13 @@ export function sortRuns(runs) {
   );
 }
 
-/** Every run as CSV: one row per run with its state, VRAM, loss and metrics (the instructor's export). */
+/**
+ * Every run as CSV: one row per run with its state, VRAM, loss and metrics (the instructor's export).
+ * @param {readonly Run[]} runs
+ * @returns {string}
+ */
 export function runsCsv(runs) {
+  /** @type {import("./api.js").MetricName[]} */
   const metricNames = ["perplexity", "rougeL", "bleu"];
   const header = [
     "run",
@@ -63,12 +86,20 @@ export function runsCsv(runs) {
   return toCsv([header, ...rows]);
 }
 
-/** The link of a run in the page (`#run=<id>`). */
+/**
+ * The link of a run in the page (`#run=<id>`).
+ * @param {string} runId
+ * @returns {string}
+ */
 export function runHref(runId) {
   return `#run=${encodeURIComponent(runId)}`;
 }
 
-/** A run's state as a labelled badge. */
+/**
+ * A run's state as a labelled badge.
+ * @param {RunState} state
+ * @returns {HTMLSpanElement}
+ */
 export function stateBadge(state) {
   return el("span", { class: `badge state-${state}` }, state);
 }
@@ -77,9 +108,14 @@ export function stateBadge(state) {
  * Draw the list into `container`. Options: `idPrefix` (unique ids per view), `showLearner`
  * (add the learner column and filter), `learnerName(id)`. Returns `{ update(runs, learners?),
  * select(runId), focusRun(runId) }`.
+ * @param {HTMLElement} container
+ * @param {{ idPrefix: string, showLearner?: boolean, learnerName?: (learnerId: string) => string }} options
+ * @returns {RunList}
  */
 export function renderRunList(container, { idPrefix, showLearner = false, learnerName = (id) => id }) {
+  /** @type {Run[]} */
   let runs = [];
+  /** @type {string | null} */
   let selectedRunId = null;
   const stateFilter = el(
     "select",
@@ -117,18 +153,23 @@ export function renderRunList(container, { idPrefix, showLearner = false, learne
     );
   }
 
+  /** @param {KeyboardEvent} event */
   function onKeydown(event) {
-    const links = [...tableHost.querySelectorAll("a.run-link")];
-    const index = links.indexOf(document.activeElement);
+    const links = /** @type {HTMLAnchorElement[]} */ ([...tableHost.querySelectorAll("a.run-link")]);
+    const focused = document.activeElement;
+    const index = focused instanceof HTMLAnchorElement ? links.indexOf(focused) : -1;
     if (index === -1) return;
-    const target = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: links.length - 1 }[event.key];
+    /** @type {Record<string, number>} */
+    const targets = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: links.length - 1 };
+    const target = Object.hasOwn(targets, event.key) ? targets[event.key] : undefined;
     if (target === undefined) return;
     event.preventDefault();
     links[Math.max(0, Math.min(links.length - 1, target))].focus();
   }
 
   function draw() {
-    const focusedRunId = tableHost.contains(document.activeElement) ? document.activeElement.dataset.runId : null;
+    const focused = document.activeElement;
+    const focusedRunId = focused instanceof HTMLElement && tableHost.contains(focused) ? focused.dataset.runId : null;
     const shown = visibleRuns();
     count.textContent = `${shown.length} of ${runs.length} run${runs.length === 1 ? "" : "s"}`;
     if (shown.length === 0) {
@@ -178,10 +219,19 @@ export function renderRunList(container, { idPrefix, showLearner = false, learne
         ),
       }),
     );
-    if (focusedRunId) tableHost.querySelector(`a.run-link[data-run-id="${CSS.escape(focusedRunId)}"]`)?.focus();
+    if (focusedRunId) runLink(focusedRunId)?.focus();
+  }
+
+  /**
+   * @param {string} runId
+   * @returns {HTMLAnchorElement | null}
+   */
+  function runLink(runId) {
+    return tableHost.querySelector(`a.run-link[data-run-id="${CSS.escape(runId)}"]`);
   }
 
   return {
+    /** @type {RunList["update"]} */
     update(newRuns, learners) {
       runs = newRuns;
       if (learnerFilter && learners) {
@@ -196,12 +246,14 @@ export function renderRunList(container, { idPrefix, showLearner = false, learne
       }
       draw();
     },
+    /** @param {string} runId */
     select(runId) {
       selectedRunId = runId;
       draw();
     },
+    /** @param {string} runId */
     focusRun(runId) {
-      tableHost.querySelector(`a.run-link[data-run-id="${CSS.escape(runId)}"]`)?.focus();
+      runLink(runId)?.focus();
     },
   };
 }

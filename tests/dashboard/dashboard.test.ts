@@ -7,7 +7,7 @@
  * Screenshots land in tests/artifacts/dashboard-*.png; with UPDATE_DOCS_SCREENSHOTS=1 they are
  * also copied to docs/images/ for docs/dashboard.md.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,11 @@ describe.runIf(chromiumAvailable())("the dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#leaderboard-table tbody tr").count()).toBe(2);
     expect(await page.locator("#cost-so-far").textContent()).toMatch(/^\$\d+\.\d\d$/);
     expect(await page.locator("#export-runs").getAttribute("href")).toMatch(/^blob:/);
+    // The export is written in the browser by csv-stringify (served at vendor/, per the import map).
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-runs").click()]);
+    const runsCsv = await readFile(await download.path(), "utf8");
+    expect(runsCsv).toMatch(/^run,learner,exercise,state,base_model,/);
+    expect(runsCsv.split("\r\n").filter((line) => line !== "")).toHaveLength(Object.keys(controller.runs).length + 1);
 
     // Keyboard: focus the first run, arrow down to the next, Enter opens it.
     await page.locator("#runs a.run-link").first().focus();
