@@ -1,15 +1,13 @@
 /** `labkit roster`: every learner's lab URL (and login link), from the deployed stack's outputs. */
 import type { Command } from "commander";
+import { stringify } from "csv-stringify/sync";
+import { formulaSafeCell } from "../../lib/csv-cell";
 import { BadInputError } from "../exit-codes";
 import { type LabAccess, loginUrl, readCohortAccess } from "../lab-access";
 
 /** Output formats of `labkit roster`. */
 export const ROSTER_FORMATS = ["markdown", "csv", "json"] as const;
 export type RosterFormat = (typeof ROSTER_FORMATS)[number];
-
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
 
 /** The roster as text in `format`; tokens and login links only when `withTokens`. */
 export function formatRoster(labs: readonly LabAccess[], format: RosterFormat, withTokens: boolean): string {
@@ -21,7 +19,8 @@ export function formatRoster(labs: readonly LabAccess[], format: RosterFormat, w
   if (format === "json") return `${JSON.stringify(rows, null, 2)}\n`;
   const columns = withTokens ? ["learner", "url", "token", "loginUrl"] : ["learner", "url"];
   const cells = rows.map((row) => columns.map((c) => (row as Record<string, string>)[c]));
-  if (format === "csv") return `${[columns, ...cells].map((r) => r.map(csvField).join(",")).join("\n")}\n`;
+  // Learner ids and URLs come from the stack outputs: keep them text in a spreadsheet.
+  if (format === "csv") return stringify([columns, ...cells.map((r) => r.map(formulaSafeCell))]);
   const headers = withTokens ? ["Learner", "URL", "Token", "Login link"] : ["Learner", "URL"];
   const line = (r: string[]) => `| ${r.map((v) => v.replaceAll("|", "\\|")).join(" | ")} |`;
   return `${[line(headers), line(headers.map(() => "---")), ...cells.map(line)].join("\n")}\n`;

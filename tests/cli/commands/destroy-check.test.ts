@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_RESOURCES, FakeKubeApi, type ResourceType } from "../harness/fake-kube-api";
-import { DUMMY_AWS_ENV } from "../harness/moto-s3";
-import { runLabkit } from "../harness/run-cli";
+import { FAKE_RESOURCES, FakeKubeApi, type ResourceType } from "../../harness/fake-kube-api";
+import { DUMMY_AWS_ENV } from "../../harness/moto-s3";
+import { runLabkit } from "../../harness/run-cli";
 
 // PersistentVolumes are cluster-scoped objects of the core API; the shared fake does not list them yet.
 if (!FAKE_RESOURCES.some((r) => r.kind === "PersistentVolume")) {

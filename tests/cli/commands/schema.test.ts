@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cohortReferenceRows, renderCohortReference } from "../../schema/cohort-reference";
-import { generateJsonSchemas } from "../../schema/json-schema";
-import { REPO_ROOT, runLabkit } from "../harness/run-cli";
+import { cohortReferenceRows, renderCohortReference } from "../../../schema/cohort-reference";
+import { generateJsonSchemas } from "../../../schema/json-schema";
+import { REPO_ROOT, runLabkit } from "../../harness/run-cli";
 
 describe("labkit schema", () => {
   it("prints the JSON Schema of cohort.yaml, with every top-level field", async () => {

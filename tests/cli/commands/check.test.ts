@@ -3,8 +3,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mapWithConcurrency } from "../../lib/map-with-concurrency";
-import { runLabkit } from "../harness/run-cli";
+import { mapWithConcurrency } from "../../../lib/map-with-concurrency";
+import { runLabkit } from "../../harness/run-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "labkit-check-"));
 const servers: Server[] = [];

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runProcessSyncForResult } from "../../lib/run-process";
+import { runProcessSyncForResult } from "../../../lib/run-process";
 
 const labkit = (...args: string[]) => {
   const result = runProcessSyncForResult(process.execPath, ["bin/labkit.js", "estimate", ...args]);

@@ -3,9 +3,9 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../harness/moto-s3";
-import { runLabkit } from "../harness/run-cli";
-import { makeRun } from "../teardown/run-artifacts";
+import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../../harness/moto-s3";
+import { runLabkit } from "../../harness/run-cli";
+import { makeRun } from "../../teardown/run-artifacts";
 
 const COHORT_FILE = "workshop/cohort.example.yaml";
 const COHORT = "ft-dec26";

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runLabkit } from "../harness/run-cli";
+import { runLabkit } from "../../harness/run-cli";
 
 const fixture = (name: string) => `tests/fixtures/cohorts/${name}`;
 

@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseScaleTarget, planPoolScaling, updateNodegroupConfigInput } from "../../teardown/gpu-pool-scaling";
-import { DUMMY_AWS_ENV } from "../harness/moto-s3";
-import { runLabkit } from "../harness/run-cli";
+import { parseScaleTarget, planPoolScaling, updateNodegroupConfigInput } from "../../../teardown/gpu-pool-scaling";
+import { DUMMY_AWS_ENV } from "../../harness/moto-s3";
+import { runLabkit } from "../../harness/run-cli";
 
 const COHORT_FILE = "workshop/cohort.example.yaml";
 const schedule = {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { validateObject } from "../charts/validate-object";
-import { runLabkit } from "../harness/run-cli";
+import { validateObject } from "../../charts/validate-object";
+import { runLabkit } from "../../harness/run-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "labkit-render-"));
 /** The cohort's ECR registry, as `pulumi up` would create it. */

@@ -3,11 +3,11 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../charts/names";
-import { FakeKubeApi } from "../harness/fake-kube-api";
-import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../harness/moto-s3";
-import { runLabkit } from "../harness/run-cli";
-import { makeRun } from "../teardown/run-artifacts";
+import { LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../../charts/names";
+import { FakeKubeApi } from "../../harness/fake-kube-api";
+import { DUMMY_AWS_ENV, type MotoS3, startMotoS3 } from "../../harness/moto-s3";
+import { runLabkit } from "../../harness/run-cli";
+import { makeRun } from "../../teardown/run-artifacts";
 
 const COHORT_FILE = "workshop/cohort.example.yaml";
 const COHORT = "ft-dec26";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runLabkit } from "../harness/run-cli";
+import { runLabkit } from "../../harness/run-cli";
 
 describe("labkit plan", () => {
   it("prints a readable report of the example cohort: learners, GPU pools with VRAM, cost, what will be created", async () => {

