@@ -251,7 +251,7 @@ export function knownModelIds(): string[] {
 export class UnknownModelError extends Error {
   constructor(readonly modelId: string) {
     super(
-      `labkit has no architecture facts for model \`${modelId}\`, so it cannot estimate its VRAM: use one of ${knownModelIds().join(", ")}, or add its config.json facts to lab-controller/vram/model-architectures.ts`,
+      `labkit has no architecture facts for model \`${modelId}\`, so it cannot estimate its VRAM: use one of ${knownModelIds().join(", ")}, or add its config.json facts to core/vram/model-architectures.ts`,
     );
     this.name = "UnknownModelError";
   }

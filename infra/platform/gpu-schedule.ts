@@ -2,7 +2,7 @@
  * Scheduled scaling of the GPU pools: each pool's Auto Scaling group scales to its count when the
  * cohort (or a day's window) opens and to zero after it closes, in the cohort's time zone, so
  * nobody pays for idle GPUs overnight or after the cohort. The actions come from
- * `gpuScalingActions` (teardown/gpu-scaling-schedule.ts); this component only creates them.
+ * `gpuScalingActions` (core/schedule/gpu-scaling-schedule.ts); this component only creates them.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,7 +1,7 @@
 /**
  * The real lab-controller for the Python client's end-to-end test
  * (tests/python/test_client_against_controller.py): the controller test fixture
- * (tests/controller/controller-fixture.ts: the fake Kubernetes API with two L40S GPU nodes, a
+ * (tests/lab-controller/controller-fixture.ts: the fake Kubernetes API with two L40S GPU nodes, a
  * real SQLite store, the real cluster adapter, lifecycle and HTTP server) on 127.0.0.1, plus a
  * small "kubelet" control server that plays the parts of Kubernetes the fake API server does not
  * (reading a run's Job, starting its pod, ending it with a termination message).
@@ -31,7 +31,7 @@ import {
   startControllerFixture,
   startPod,
   TOKENS,
-} from "../controller/controller-fixture";
+} from "../lab-controller/controller-fixture";
 
 /** Credentials any S3-compatible test server accepts. */
 const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };

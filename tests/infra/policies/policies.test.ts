@@ -1,6 +1,6 @@
 /** labkit's @pulumi/policy resource policies, called directly on good and bad resource inputs. */
 import { describe, expect, it } from "vitest";
-import { checkResource } from "../../infra/policies";
+import { checkResource } from "../../../infra/policies";
 
 const check = (type: string, inputs: Record<string, unknown>) =>
   checkResource({ type, name: "r", urn: `urn:pulumi:s::p::${type}::r`, inputs });

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Cohort } from "../../schema/cohort";
-import { parseCohort } from "../../schema/load-cohort";
-import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
+import type { Cohort } from "../../../schema/cohort";
+import { parseCohort } from "../../../schema/load-cohort";
+import { type CreatedResource, recordPulumiResources } from "../../harness/recording-mocks";
 
 let created: CreatedResource[] = [];
 
@@ -46,7 +46,7 @@ function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
 
 describe("Labs component (Pulumi mocks)", () => {
   it("pre-provisions every learner's lab with at most 12 resources each, and the warm start once for the cohort", async () => {
-    const { Labs } = await import("../../infra/cohort/labs");
+    const { Labs } = await import("../../../infra/cohort/labs");
     const k8s = await import("@pulumi/kubernetes");
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     const labs = new Labs("labs", {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CohortBudget } from "../../infra/platform/budget";
-import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
+import { CohortBudget } from "../../../infra/platform/budget";
+import { type CreatedResource, recordPulumiResources } from "../../harness/recording-mocks";
 
 let created: CreatedResource[] = [];
 

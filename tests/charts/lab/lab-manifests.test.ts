@@ -5,14 +5,14 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import { describe, expect, it } from "vitest";
-import { jupyterLabArgs } from "../../charts/jupyter-command";
-import { buildLab, type KubernetesObject } from "../../charts/lab/build-lab";
-import { DEFAULT_LAB_PLATFORM, labOptionsFor } from "../../charts/lab/lab-options";
-import { CONTROLLER_URL, GATEWAY_NAMESPACE, LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../charts/names";
-import { renderCohort } from "../../charts/render-cohort";
-import { exampleCohortWithRegistry } from "../infra/example-cohort";
-import { connectionAllowed, type Pod } from "./network-policy-evaluator";
-import { validateObject } from "./validate-object";
+import { jupyterLabArgs } from "../../../charts/jupyter-command";
+import { buildLab, type KubernetesObject } from "../../../charts/lab/build-lab";
+import { DEFAULT_LAB_PLATFORM, labOptionsFor } from "../../../charts/lab/lab-options";
+import { CONTROLLER_URL, GATEWAY_NAMESPACE, LABELS, learnerNamespace, SYSTEM_NAMESPACE } from "../../../charts/names";
+import { renderCohort } from "../../../charts/render-cohort";
+import { exampleCohortWithRegistry } from "../../infra/example-cohort";
+import { connectionAllowed, type Pod } from "../network-policy-evaluator";
+import { validateObject } from "../validate-object";
 
 const cohort = exampleCohortWithRegistry();
 const tokens = new Map(cohort.learners.map((l, i) => [l.id, `token-${i}-${l.id}`]));

@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { WORKSHOP_COPY_SCRIPT } from "../../charts/lab/workshop-content";
-import { GPU_NODE_TAINT } from "../../charts/names";
-import { imagePrePullDaemonSet } from "../../charts/warm-start/image-pre-pull";
-import { modelCacheWarmUpJob, WARM_UP_SCRIPT, warmUpJobName } from "../../charts/warm-start/model-cache-warm-up";
-import { runProcessForResult, runProcessSync } from "../../lib/run-process";
-import { REPO_ROOT } from "../harness/run-cli";
-import { validateObject } from "./validate-object";
+import { WORKSHOP_COPY_SCRIPT } from "../../../charts/lab/workshop-content";
+import { GPU_NODE_TAINT } from "../../../charts/names";
+import { imagePrePullDaemonSet } from "../../../charts/warm-start/image-pre-pull";
+import { modelCacheWarmUpJob, WARM_UP_SCRIPT, warmUpJobName } from "../../../charts/warm-start/model-cache-warm-up";
+import { runProcessForResult, runProcessSync } from "../../../lib/run-process";
+import { REPO_ROOT } from "../../harness/run-cli";
+import { validateObject } from "../validate-object";
 
 const work = mkdtempSync(join(tmpdir(), "labkit-workshop-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

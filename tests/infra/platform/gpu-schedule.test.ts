@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GpuSchedule } from "../../infra/platform/gpu-schedule";
-import type { Schedule } from "../../schema/cohort";
-import { type CreatedResource, recordPulumiResources } from "../harness/recording-mocks";
+import { GpuSchedule } from "../../../infra/platform/gpu-schedule";
+import type { Schedule } from "../../../schema/cohort";
+import { type CreatedResource, recordPulumiResources } from "../../harness/recording-mocks";
 
 let created: CreatedResource[] = [];
 
