@@ -2,7 +2,9 @@
 shared by the lab and runner images (and matching the test venv)."""
 
 import re
+import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from conftest import REPO
 IMAGES = REPO / "images"
 DOCKERFILES = {name: IMAGES / name / "Dockerfile" for name in ("lab", "runner", "controller")}
 REQUIREMENTS = IMAGES / "requirements.txt"
+LAB_REQUIREMENTS = IMAGES / "lab-requirements.txt"
 SECRET_PATTERNS = [
     re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key id
     re.compile(r"\bhf_[A-Za-z0-9]{30,}"),  # Hugging Face token
@@ -32,13 +35,13 @@ def instructions(path):
     return result
 
 
-def requirement_pins():
+def requirement_pins(path: Path = REQUIREMENTS) -> dict[str, str]:
     pins = {}
-    for line in REQUIREMENTS.read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             match = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==(\d+(?:\.\d+)+)", line)
-            assert match, f"images/requirements.txt: {line!r} must pin one released version exactly (name==X.Y.Z)"
+            assert match, f"{path.name}: {line!r} must pin one released version exactly (name==X.Y.Z)"
             pins[match.group(1).lower()] = match.group(2)
     return pins
 
@@ -92,8 +95,12 @@ def test_the_build_context_leaves_out_secrets_and_local_environments():
 def test_lab_and_runner_install_the_one_shared_requirements_file_and_nothing_else_pinned():
     for name in ("lab", "runner"):
         steps = instructions(DOCKERFILES[name])
-        copies = [args for keyword, args in steps if keyword == "COPY" and "requirements.txt" in args]
-        assert copies and all(args.split()[-2] == "images/requirements.txt" for args in copies), name
+        copies = [args.split()[-2] for keyword, args in steps if keyword == "COPY" and "requirements.txt" in args]
+        # The lab adds JupyterLab's own pins; nothing else is pinned anywhere but these files.
+        allowed = (
+            {"images/requirements.txt", "images/lab-requirements.txt"} if name == "lab" else {"images/requirements.txt"}
+        )
+        assert "images/requirements.txt" in copies and set(copies) <= allowed, name
         installs = [args for keyword, args in steps if keyword == "RUN" and "pip install" in args]
         assert any("-r /tmp/labkit/requirements.txt" in args for args in installs), name
         for args in installs:
@@ -127,11 +134,20 @@ def test_the_requirements_pin_released_versions_of_the_whole_hugging_face_stack(
 
 def test_the_test_venv_runs_exactly_the_pinned_versions():
     mismatched = {}
-    for package, version in requirement_pins().items():
+    for package, version in (requirement_pins() | requirement_pins(LAB_REQUIREMENTS)).items():
         installed = metadata.version(package)
         if installed != version:
             mismatched[package] = (version, installed)
-    assert mismatched == {}, f"images/requirements.txt and .venv differ (pinned, installed): {mismatched}"
+    assert mismatched == {}, f"images/*requirements.txt and .venv differ (pinned, installed): {mismatched}"
+
+
+def test_the_lab_the_runner_and_the_test_venv_run_one_python_version():
+    bases = {name: next(a for k, a in instructions(DOCKERFILES[name]) if k == "FROM") for name in ("lab", "runner")}
+    assert bases["lab"] == bases["runner"], f"the lab and the runner must share one Python base: {bases}"
+    match = re.fullmatch(r"python:(\d+)\.(\d+)\.\d+-slim-\w+", bases["runner"])
+    assert match, f"the runner's base {bases['runner']!r} is not an official python:X.Y.Z-slim image"
+    images = (int(match.group(1)), int(match.group(2)))
+    assert images == sys.version_info[:2], f"the images run Python {images}, the tests {sys.version_info[:2]}"
 
 
 def test_the_controller_image_is_multi_stage_node_24_slim_with_production_dependencies_only():
@@ -168,8 +184,8 @@ def test_the_lab_image_ships_the_workshop_where_the_lab_chart_copies_it_from():
     copies = [args for keyword, args in instructions(DOCKERFILES["lab"]) if keyword == "COPY"]
     assert f"workshop/notebooks/ {source}/" in copies
     assert f"workshop/datasets/ {source}/datasets/" in copies
-    base = [args for keyword, args in instructions(DOCKERFILES["lab"]) if keyword == "FROM"][0]
-    assert base.startswith("quay.io/jupyter/pytorch-notebook:cuda12-")
+    users = [args for keyword, args in instructions(DOCKERFILES["lab"]) if keyword == "USER"]
+    assert users[-1] == "1000:100", "the lab runs as jovyan (uid 1000, gid 100), as the pod's security context says"
 
 
 def test_the_workflow_builds_and_pushes_the_three_images_on_a_tag_push():
