@@ -4,6 +4,8 @@
  */
 import type { IHTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 
+type HTTPRouteFilter = NonNullable<NonNullable<NonNullable<IHTTPRoute["spec"]>["rules"]>[number]["filters"]>[number];
+
 /** The Gateway (and listener) a route attaches to, e.g. `labkit` in `labkit-gateway`. */
 export interface GatewayRef {
   readonly name: string;
@@ -17,8 +19,17 @@ export interface GatewayRouteOptions {
   readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly gateway: GatewayRef;
-  /** Host name the route answers for. Default: any host the listener accepts. */
+  /**
+   * Host name the route answers for; Gateway API matches it exactly (a name without `*.`), so a
+   * request for any other host never reaches the Service. Default: any host the listener accepts.
+   */
   readonly hostname?: string;
+  /**
+   * Whether clients reach the gateway over TLS (terminated at the load balancer). Then the route
+   * sets `X-Forwarded-Proto: https` for the Service: Envoy sets that header from its own
+   * connection, which is plain TCP from the NLB, and would say `http`. Default false.
+   */
+  readonly tls?: boolean;
   /** Path prefixes sent to the Service; Gateway API prefixes match whole segments. */
   readonly pathPrefixes: readonly string[];
   readonly service: { readonly name: string; readonly port: number };
@@ -38,6 +49,20 @@ export interface GatewayRouteOptions {
  */
 export const ROUTE_REQUEST_TIMEOUT = "0s";
 
+/**
+ * The filter that tells a Service its clients used TLS. Behind the NLB's TLS listener Envoy sees
+ * plain TCP, and for a client it does not trust it sets `X-Forwarded-Proto` "based on downstream
+ * encryption level" (Envoy, HTTP header manipulation: x-forwarded-proto), i.e. `http`. The load
+ * balancer has only its TLS port when a domain is set, so `https` is the truth. Gateway API's
+ * `RequestHeaderModifier.set` overwrites the header (apis/v1/httproute_types.go, v1.3.0). Pinned by
+ * tests/contracts/separate-origins.test.ts.
+ */
+export const FORWARDED_PROTO_HTTPS: HTTPRouteFilter = {
+  type: "RequestHeaderModifier",
+  requestHeaderModifier: { set: [{ name: "X-Forwarded-Proto", value: "https" }] },
+};
+
+/** An HTTPRoute from the cohort's Gateway to one Service, for the given hosts and path prefixes. */
 export function gatewayRoute(options: GatewayRouteOptions): IHTTPRoute {
   const { gateway } = options;
   return {
@@ -58,6 +83,7 @@ export function gatewayRoute(options: GatewayRouteOptions): IHTTPRoute {
       rules: [
         {
           matches: options.pathPrefixes.map((value) => ({ path: { type: "PathPrefix", value } })),
+          ...(options.tls ? { filters: [FORWARDED_PROTO_HTTPS] } : {}),
           backendRefs: [{ kind: "Service", name: options.service.name, port: options.service.port }],
           timeouts: { request: ROUTE_REQUEST_TIMEOUT },
         },

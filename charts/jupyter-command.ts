@@ -21,6 +21,12 @@ export interface JupyterLabServerOptions {
   readonly rootDir?: string;
   /** Stop kernels idle this many minutes; 0 never. Default 60. */
   readonly idleTimeoutMinutes?: number;
+  /**
+   * Mark the login cookie `Secure` (browsers send it over HTTPS only). Set it when learners come
+   * through TLS: the NLB terminates TLS, so JupyterLab's own guess from the request would say
+   * plain HTTP. Default false (Jupyter then decides from the request's protocol).
+   */
+  readonly secureCookie?: boolean;
 }
 
 /** Folder of the workshop notebooks and datasets, relative to the root dir; the landing page opens it. */
@@ -28,6 +34,17 @@ export const WORKSHOP_DIR = "workshop";
 
 /** Seconds between WebSocket pings, below the 60 s idle timeout of AWS load balancers. */
 const WEBSOCKET_PING_INTERVAL_S = 30;
+
+/**
+ * How the login cookie is set. jupyter_server (2.21.1, the version jupyterlab 4.6.6 installs)
+ * passes `IdentityProvider.cookie_options` to tornado's `set_secure_cookie`, after
+ * `setdefault("httponly", True)`, `setdefault("secure", True)` when `secure_cookie` (or an HTTPS
+ * request) says so, and `setdefault("path", base_url)` (jupyter_server/auth/identity.py,
+ * `set_login_cookie`). A traitlets Dict takes `key=value` on the command line, once per key;
+ * tornado 6.6's `set_cookie` takes `samesite`. No `domain` key: the cookie stays host-only.
+ * Pinned by tests/charts/jupyter-command.test.ts against a real JupyterLab.
+ */
+export const LOGIN_COOKIE_ARGS: readonly string[] = ["--IdentityProvider.cookie_options=samesite=Lax"];
 
 /** The command line (argv) that starts a learner's JupyterLab. */
 export function jupyterLabArgs(options: JupyterLabServerOptions): string[] {
@@ -48,7 +65,11 @@ export function jupyterLabArgs(options: JupyterLabServerOptions): string[] {
     "--ServerApp.allow_remote_access=True",
     "--ServerApp.trust_xheaders=True",
     `--ServerApp.websocket_ping_interval=${WEBSOCKET_PING_INTERVAL_S}`,
+    // The login cookie: no Domain attribute (host-only: sent back to this lab's host only),
+    // HttpOnly (jupyter_server's default), and SameSite=Lax, so another site's form cannot use it.
+    ...LOGIN_COOKIE_ARGS,
   ];
+  if (options.secureCookie) args.push("--IdentityProvider.secure_cookie=True");
   if (idleMinutes > 0) {
     args.push(
       `--MappingKernelManager.cull_idle_timeout=${idleMinutes * 60}`,

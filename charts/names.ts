@@ -28,7 +28,22 @@ export function learnerPath(learnerId: string): string {
   return `/u/${learnerId}/`;
 }
 
-/** Path prefix of the dashboard and the public API on the gateway. */
+/**
+ * Host of a learner's JupyterLab: `<learner>.<labsDomain>`, a host of its own, so the browser
+ * keeps its pages away from the dashboard's origin and every other lab's (the isolation
+ * JupyterHub's `subdomain_host` gives user servers). Learner ids are single DNS labels, so one
+ * wildcard certificate `*.<labsDomain>` covers every lab.
+ */
+export function learnerHost(learnerId: string, labsDomain: string): string {
+  return `${learnerId}.${labsDomain}`;
+}
+
+/** The URL a learner opens: `https://<learner>.<labsDomain>/u/<learner>/` (the path stays JupyterLab's base URL). */
+export function learnerLabUrl(learnerId: string, labsDomain: string): string {
+  return `https://${learnerHost(learnerId, labsDomain)}${learnerPath(learnerId)}`;
+}
+
+/** Path prefix of the dashboard and the public API on the gateway (on the cohort's `domain.name`). */
 export const DASHBOARD_PATH = "/dashboard/";
 export const API_PATH = "/api/";
 
@@ -56,19 +71,40 @@ export function commonLabels(cohortName: string, component: string): Record<stri
   return { [LABELS.managedBy]: "labkit", [LABELS.cohort]: cohortName, [LABELS.component]: component };
 }
 
-/** Where a run's artifacts live in the bucket: `cohorts/<cohort>/learners/<learner>/runs/<run>/`. */
+/** Where a run's artifacts live in the bucket: `cohorts/<cohort>/learners/lab-<learner>/runs/<run>/`. */
 export function runArtifactPrefix(cohortName: string, learnerId: string, runId: string): string {
-  return `${cohortArtifactPrefix(cohortName)}learners/${learnerId}/runs/${runId}/`;
+  return `${learnerArtifactPrefix(cohortName, learnerId)}runs/${runId}/`;
 }
 
-/** The cohort's prefix in the artifact bucket; runner Jobs may write only below it. */
+/** The cohort's prefix in the artifact bucket, `cohorts/<cohort>/`: the controller reads below it, `labkit export` copies from it. */
 export function cohortArtifactPrefix(cohortName: string): string {
   return `cohorts/${cohortName}/`;
 }
 
+/** The prefix that holds every learner's area of a cohort: `cohorts/<cohort>/learners/`. */
+export function learnersArtifactPrefix(cohortName: string): string {
+  return `${cohortArtifactPrefix(cohortName)}learners/`;
+}
+
+/**
+ * A learner's area of the bucket, `cohorts/<cohort>/learners/lab-<learner>/`. The segment is the
+ * learner's namespace because EKS Pod Identity tags a runner's session with that namespace, and
+ * the runner policy (infra/platform/identity.ts) allows a runner only the area its tag names.
+ */
+export function learnerArtifactPrefix(cohortName: string, learnerId: string): string {
+  return `${learnersArtifactPrefix(cohortName)}${learnerNamespace(learnerId)}/`;
+}
+
+/** The learner whose area a key segment below `learners/` names (`lab-ada` → `ada`); undefined for any other segment. */
+export function learnerOfArtifactSegment(segment: string): string | undefined {
+  const namespacePrefix = learnerNamespace("");
+  if (!segment.startsWith(namespacePrefix) || segment.length === namespacePrefix.length) return undefined;
+  return segment.slice(namespacePrefix.length);
+}
+
 /** Where an uploaded dataset lives: content-addressed, so the same file is stored once. */
 export function datasetObjectKey(cohortName: string, learnerId: string, sha256: string): string {
-  return `${cohortArtifactPrefix(cohortName)}learners/${learnerId}/datasets/${sha256}.jsonl`;
+  return `${learnerArtifactPrefix(cohortName, learnerId)}datasets/${sha256}.jsonl`;
 }
 
 /** Taint and label of every GPU node (DESIGN.md). */

@@ -7,7 +7,13 @@
  * (toleration + node selector), pinned to the node the controller placed it on. It gets the
  * runner contract's environment (docs/controller.md), the model cache read-only at `/models`,
  * and no learner volume: an uploaded dataset is fetched from S3 by URI.
+ *
+ * The run's bearer token is not in the Job: it lives in a Secret of its own
+ * (`buildRunTokenSecret`), which the container reads as `LABKIT_RUN_TOKEN` through
+ * `valueFrom.secretKeyRef`, so whoever may read Jobs does not learn it. The Secret names the Job
+ * as its owner, so Kubernetes deletes it with the Job.
  */
+import type { ISecret } from "kubernetes-models/v1/Secret";
 import type { SharingMode } from "../schema/cohort";
 import { TERMINATION_MESSAGE_MAX_BYTES } from "../schema/run-result";
 import type { RunSpec } from "../schema/run-spec";
@@ -60,8 +66,6 @@ export interface RunnerJobOptions {
   readonly nodeName?: string;
   /** Where the runner posts events: `<controller URL>/v1/runs/<id>/events`. */
   readonly eventsUrl: string;
-  /** The run's own bearer token for posting events (the controller keeps only its sha256). */
-  readonly runToken: string;
   /** `s3://<bucket>/<runArtifactPrefix()>`, where the adapter and results.json go. */
   readonly artifactsUri: string;
   /** Kill the Job after this long, seconds: the learner's remaining GPU-minutes. */
@@ -156,18 +160,93 @@ export function runnerLabels(cohortName: string, learnerId: string, runId: strin
   };
 }
 
+/** Key of the run token in its Secret. */
+export const RUN_TOKEN_SECRET_KEY = "token";
+
+/** Name of the Secret holding a run's token: `run-<id>-token`, next to the Job `run-<id>`. */
+export function runTokenSecretName(runId: string): string {
+  return `${runJobName(runId)}-token`;
+}
+
+/** The Job's deadline as Kubernetes gets it, seconds: whole seconds, at least 60. */
+export function runnerActiveDeadlineSeconds(requestedSeconds: number): number {
+  return Math.max(60, Math.floor(requestedSeconds));
+}
+
+/** What the run-token Secret depends on. */
+export interface RunTokenSecretOptions {
+  readonly cohortName: string;
+  readonly runId: string;
+  readonly learnerId: string;
+  /** The run's exercise (a label, as on the Job). */
+  readonly exercise: string;
+  /** The run's bearer token for posting events (the controller keeps only its sha256). */
+  readonly runToken: string;
+  /**
+   * The run's Job, once the API server has created it (its `metadata.uid`). The Secret names it
+   * as its owner, so the garbage collector deletes the Secret with the Job. An owner must be in
+   * the dependent's namespace, which the Job is (tests/contracts/runner-token-secret.test.ts).
+   */
+  readonly ownerJob: { readonly name: string; readonly uid: string };
+}
+
+/**
+ * The Secret that hands a run its token: in the learner's namespace, labelled like the Job,
+ * owned by the Job (no `blockOwnerDeletion`: setting it needs `update` on the Job's finalizers,
+ * which the controller does not hold), immutable (the token of a Job never changes; a new
+ * token is a new Secret).
+ */
+export function buildRunTokenSecret(options: RunTokenSecretOptions): ISecret & {
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+} {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: runTokenSecretName(options.runId),
+      namespace: learnerNamespace(options.learnerId),
+      labels: runnerLabels(options.cohortName, options.learnerId, options.runId, options.exercise),
+      ownerReferences: [
+        {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          name: options.ownerJob.name,
+          uid: options.ownerJob.uid,
+          controller: true,
+        },
+      ],
+    },
+    type: "Opaque",
+    immutable: true,
+    stringData: { [RUN_TOKEN_SECRET_KEY]: options.runToken },
+  };
+}
+
+/** The Secret `buildRunTokenSecret` returns. */
+export type RunTokenSecret = ReturnType<typeof buildRunTokenSecret>;
+
+/** One environment variable of the runner container: a plain value or a key of a Secret. */
+type RunnerEnvVar =
+  | { name: string; value: string }
+  | { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional: boolean } } };
+
 /** Build the runner Job of a run. */
 export function buildRunnerJob(options: RunnerJobOptions) {
   const labels = runnerLabels(options.cohortName, options.learnerId, options.runId, options.spec.exercise);
   const gpu = runnerGpuResources(options.sharing, options.grantedVramMiB, options.migProfile);
   const resources = options.resources ?? RUNNER_RESOURCES;
-  const env: Array<{ name: string; value: string }> = [
+  const env: RunnerEnvVar[] = [
     { name: "LABKIT_RUN_ID", value: options.runId },
     { name: "LABKIT_RUN_SPEC", value: JSON.stringify(options.spec) },
     { name: "LABKIT_EVENTS_URL", value: options.eventsUrl },
-    // The token can only post events for this run; it sits in the Job spec of the learner's own
-    // namespace, which the learner's lab cannot read (it has no service-account token).
-    { name: "LABKIT_RUN_TOKEN", value: options.runToken },
+    // The token can only post events for this run while it runs; it comes from the run's own
+    // Secret, not the Job spec. Not optional: the container waits until the Secret exists.
+    {
+      name: "LABKIT_RUN_TOKEN",
+      valueFrom: {
+        secretKeyRef: { name: runTokenSecretName(options.runId), key: RUN_TOKEN_SECRET_KEY, optional: false },
+      },
+    },
     { name: "LABKIT_ARTIFACTS_URI", value: options.artifactsUri },
     { name: "LABKIT_GRANTED_VRAM_MIB", value: String(Math.ceil(options.grantedVramMiB)) },
     { name: "HF_HOME", value: MODEL_CACHE_MOUNT },
@@ -192,7 +271,7 @@ export function buildRunnerJob(options: RunnerJobOptions) {
     spec: {
       // A failed pod fails the Job; the controller decides about requeueing (a lost node: once).
       backoffLimit: 0,
-      activeDeadlineSeconds: Math.max(60, Math.floor(options.activeDeadlineSeconds)),
+      activeDeadlineSeconds: runnerActiveDeadlineSeconds(options.activeDeadlineSeconds),
       ttlSecondsAfterFinished: options.ttlSecondsAfterFinished ?? 3600,
       template: {
         metadata: {

@@ -9,7 +9,7 @@ import { readStackOutputs } from "./stack-outputs";
 /** One learner's way in. */
 export interface LabAccess {
   readonly learnerId: string;
-  /** `https://<host>/u/<learner>/`. */
+  /** `https://<learner>.<labsDomain>/u/<learner>/` (a host per lab), or `http://<load balancer>/u/<learner>/` without a domain. */
   readonly url: string;
   /** The learner's token; absent when the outputs were read without secrets. */
   readonly token?: string;

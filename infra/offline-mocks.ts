@@ -38,14 +38,16 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>)
     case "aws:acm/certificate:Certificate":
       return {
         arn: `arn:aws:acm:region:${ACCOUNT}:certificate/${name}`,
+        // One option per name, as ACM lists them; `*.x` is validated with the record of `x`.
         domainValidationOptions: [
-          {
-            domainName: inputs.domainName,
-            resourceRecordName: `_validation.${String(inputs.domainName)}.`,
-            resourceRecordType: "CNAME",
-            resourceRecordValue: "_validation.acm-validations.aws.",
-          },
-        ],
+          inputs.domainName,
+          ...((inputs.subjectAlternativeNames as string[] | undefined) ?? []),
+        ].map((domainName) => ({
+          domainName,
+          resourceRecordName: `_validation.${String(domainName).replace(/^\*\./, "")}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: "_validation.acm-validations.aws.",
+        })),
       };
     case "aws:route53/record:Record":
       return { fqdn: inputs.name };

@@ -55,6 +55,9 @@ async function main(): Promise<void> {
     store,
     lifecycle,
     tokens,
+    // With a domain the dashboard is `https://<domain>` and TLS ends at the load balancer.
+    publicTls: cohort.domain !== undefined,
+    publicOrigins: cohort.domain ? [`https://${cohort.domain.name}`] : [],
     logger: env.LABKIT_LOG_REQUESTS === "1",
     ready: () => cluster.synced,
     extraMetrics: () => {

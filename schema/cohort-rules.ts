@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { findInstanceType, gpuOf, knownCpuInstanceTypes, knownGpuInstanceTypes } from "../catalog/aws-instances";
 import { versionFindings } from "../catalog/eks-versions";
-import { type CohortFile, DNS_LABEL, LEARNER_ID_MAX_LENGTH } from "./cohort-shape";
+import { type CohortFile, DNS_LABEL, LEARNER_ID_MAX_LENGTH, labsDomainOf } from "./cohort-shape";
 
 /** Cross-field rules; each issue carries the path a person should look at. */
 export function checkCohort(cohort: CohortFile, ctx: z.RefinementCtx): void {
@@ -160,6 +160,8 @@ export function checkCohort(cohort: CohortFile, ctx: z.RefinementCtx): void {
     }
   }
 
+  checkOrigins(cohort, ctx);
+
   const start = Date.parse(`${cohort.schedule.start}Z`);
   const end = Date.parse(`${cohort.schedule.end}Z`);
   if (!(end > start)) {
@@ -175,6 +177,44 @@ export function checkCohort(cohort: CohortFile, ctx: z.RefinementCtx): void {
       code: "custom",
       path: ["schedule", "dailyWindow", "to"],
       message: `the daily window ends (${window.to}) before it starts (${window.from})`,
+    });
+  }
+}
+
+/** The longest host name DNS allows (RFC 1035 §2.3.4, without the final dot). */
+const HOST_NAME_MAX_LENGTH = 253;
+
+/**
+ * The dashboard and every lab need an origin of their own (infra/platform/domain.ts); without a
+ * domain they would share one over plain HTTP, which the cohort must accept in so many words.
+ */
+function checkOrigins(cohort: CohortFile, ctx: z.RefinementCtx): void {
+  const domain = cohort.domain;
+  if (!domain) {
+    if (!cohort.insecure) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["domain"],
+        message:
+          "no `domain`: without one every learner's lab is served on the dashboard's origin over plain HTTP, so a learner's notebook page can call the API as the instructor who opens it, and tokens and cookies cross the network in clear text. Add `domain: { name: labs.example.org, hostedZoneId: Z… }` (labkit then gives each lab its own host with TLS), or, for a trial without DNS, opt in with `insecure: true` at the top level",
+      });
+    }
+    return;
+  }
+  const labsDomain = labsDomainOf(domain);
+  if (domain.name.endsWith(`.${labsDomain}`)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["domain", "labsDomain"],
+      message: `\`${labsDomain}\` is a parent of the dashboard's host \`${domain.name}\`, so \`${domain.name}\` would be one of the learners' hosts \`*.${labsDomain}\` and a learner's lab could share the dashboard's origin: pick a labsDomain that is not above ${domain.name}, e.g. \`labs.${domain.name}\` (the default)`,
+    });
+  }
+  const longest = LEARNER_ID_MAX_LENGTH + 1 + labsDomain.length;
+  if (longest > HOST_NAME_MAX_LENGTH) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["domain", domain.labsDomain === undefined ? "name" : "labsDomain"],
+      message: `the labs' domain \`${labsDomain}\` is ${labsDomain.length} characters: \`<learner>.${labsDomain}\` could pass the ${HOST_NAME_MAX_LENGTH}-character limit of a host name with a ${LEARNER_ID_MAX_LENGTH}-character learner id; use a labsDomain of at most ${HOST_NAME_MAX_LENGTH - LEARNER_ID_MAX_LENGTH - 1} characters`,
     });
   }
 }

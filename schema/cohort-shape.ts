@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_KUBERNETES_VERSION } from "../catalog/eks-versions";
-import { ModelIdSchema, RunSpecInputSchema } from "./run-spec";
+import { ExerciseDatasetSchema, ModelIdSchema, RunSpecInputSchema } from "./run-spec";
 
 /** RFC 1123 DNS label: lower-case letters, digits and '-', starting and ending alphanumeric, ≤63 chars. */
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -306,6 +306,7 @@ export const ExerciseSchema = z
     notebook: z.string().optional().describe("Notebook that introduces it, e.g. `03-qlora-challenge.ipynb`."),
     defaults: RunSpecInputSchema.extend({
       baseModel: ModelIdSchema.describe("Base model of this exercise's runs; must be in `models`."),
+      dataset: ExerciseDatasetSchema.optional(),
     })
       .superRefine((d, ctx) => {
         if (!d.dataset?.source || !d.dataset?.name) {
@@ -372,20 +373,29 @@ export const BudgetSchema = z
   })
   .strict();
 
+/** A DNS host name: labels of letters, digits and '-', a top-level label of letters, at most 253 characters. */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 export const DomainSchema = z
   .object({
     name: z
       .string()
-      .regex(
-        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-        "expected a host name such as `labs.example.org`",
-      )
-      .describe("Host name learners use, e.g. `labs.example.org`; TLS is on when a domain is set."),
+      .regex(HOST_NAME, "expected a host name such as `labs.example.org`")
+      .describe("Host name of the dashboard and the API, e.g. `labs.example.org`; TLS is on when a domain is set."),
+    labsDomain: z
+      .string()
+      .regex(HOST_NAME, "expected a host name such as `learners.example.org`")
+      .optional()
+      .describe(
+        "Each learner's JupyterLab gets its own host `<learner>.<labsDomain>`, so a lab's pages cannot act on the dashboard or on another lab (browsers isolate origins). It must not be a parent of `name`. The certificate must cover `*.<labsDomain>`. Default `labs.<name>`.",
+      ),
     certificateArn: z
       .string()
       .startsWith("arn:aws", "expected an ACM certificate ARN")
       .optional()
-      .describe("ACM certificate ARN for the name; default: one is requested and validated through Route 53."),
+      .describe(
+        "ACM certificate ARN; it must cover both `name` and `*.<labsDomain>` (labkit serves one certificate). Default: one is requested for both and validated through Route 53.",
+      ),
     hostedZoneId: z
       .string()
       .regex(/^Z[A-Z0-9]{1,31}$/, "expected a Route 53 hosted zone id such as `Z0123456789ABCDEFGHIJ`")
@@ -401,10 +411,17 @@ export const DomainSchema = z
     if (domain.hostedZoneId === undefined && domain.certificateArn === undefined) {
       ctx.addIssue({
         code: "custom",
-        message: `a domain needs \`hostedZoneId\` (labkit validates the certificate and adds the record through Route 53; find it with \`aws route53 list-hosted-zones-by-name --dns-name ${domain.name}\`) or \`certificateArn\` (an ACM certificate already issued for ${domain.name})`,
+        message: `a domain needs \`hostedZoneId\` (labkit validates the certificate and adds the record through Route 53; find it with \`aws route53 list-hosted-zones-by-name --dns-name ${domain.name}\`) or \`certificateArn\` (an ACM certificate already issued for ${domain.name} and *.${labsDomainOf(domain)})`,
       });
     }
   });
+
+export type Domain = z.infer<typeof DomainSchema>;
+
+/** The parent domain of the learners' lab hosts: `domain.labsDomain`, default `labs.<domain.name>`. */
+export function labsDomainOf(domain: Pick<Domain, "name" | "labsDomain">): string {
+  return domain.labsDomain ?? `labs.${domain.name}`;
+}
 
 /** The fields of cohort.yaml as written (learners may be a roster file reference). */
 export const CohortFileSchema = z
@@ -418,8 +435,14 @@ export const CohortFileSchema = z
     schedule: ScheduleSchema.describe("When the cohort runs: start, end, time zone and the daily GPU window."),
     cloud: CloudSchema.describe("Where it runs: the AWS region, and a new cluster or an existing one."),
     domain: DomainSchema.optional().describe(
-      "Serve labs on a domain with TLS. Default: plain HTTP on the load balancer's name.",
+      "Serve the dashboard, the API and every learner's lab on their own host names with TLS. Without it, `insecure: true` is required.",
     ),
+    insecure: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Run without a domain: plain HTTP on the load balancer's name, and every lab on the dashboard's origin, so a learner's page can act as the instructor who opens it, and tokens and cookies cross the network in clear text. For a trial without DNS only. Default false.",
+      ),
     gpuPools: z
       .array(GpuPoolSchema)
       .min(1, "add at least one GPU pool")

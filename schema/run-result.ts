@@ -10,8 +10,8 @@ export const TERMINATION_MESSAGE_MAX_BYTES = 4096;
 
 export const MetricValuesSchema = z
   .object({
-    /** exp(mean token cross-entropy) on the held-out split; lower is better. */
-    perplexity: z.number().nonnegative().optional(),
+    /** exp(mean token cross-entropy) on the held-out split, at least 1 (cross-entropy is never negative); lower is better. */
+    perplexity: z.number().min(1).optional(),
     /** ROUGE-L F-measure of generated answers against references, 0..1; higher is better. */
     rougeL: z.number().min(0).max(1).optional(),
     /** Corpus BLEU (sacrebleu), 0..100; higher is better. */
@@ -23,7 +23,8 @@ export type MetricValues = z.infer<typeof MetricValuesSchema>;
 export const LossPointSchema = z
   .object({
     step: z.number().int().nonnegative(),
-    loss: z.number(),
+    /** Training cross-entropy, never negative. */
+    loss: z.number().nonnegative(),
     learningRate: z.number().nonnegative().optional(),
   })
   .strict();
@@ -31,7 +32,7 @@ export type LossPoint = z.infer<typeof LossPointSchema>;
 
 export const AdapterSchema = z
   .object({
-    /** The adapter archive (`adapter.tar.gz`: adapter_model.safetensors + adapter_config.json), e.g. `s3://bucket/cohorts/c/learners/l/runs/r/adapter.tar.gz`. */
+    /** The adapter archive (`adapter.tar.gz`: adapter_model.safetensors + adapter_config.json), e.g. `s3://bucket/cohorts/c/learners/lab-l/runs/r/adapter.tar.gz`. */
     uri: z.string().min(1),
     /** sha256 of the adapter archive (`adapter.tar.gz`). */
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -105,6 +106,31 @@ export const RUN_PHASES = [
 export type RunPhase = (typeof RUN_PHASES)[number];
 
 /**
+ * Bounds of a runner event's numbers, beyond which no real run reports (zod numbers are already
+ * finite: NaN and Infinity are refused). What depends on the run (steps that go back, memory past
+ * the run's GPU) is checked by the controller with the run at hand (lab-controller/runs/).
+ */
+export const RUNNER_EVENT_LIMITS = {
+  /** Most training steps one run can have. */
+  maxSteps: 10_000_000,
+  /** Largest training loss (cross-entropy, nats) a runner reports; a uniform guess over a 1M-token vocabulary is about 14. */
+  maxLoss: 1_000,
+  /** Largest learning rate. */
+  maxLearningRate: 10,
+  /** Largest epoch count. */
+  maxEpoch: 10_000,
+  /** Largest memory figure, MiB (1 TiB: more than any GPU). */
+  maxMemoryMiB: 1_048_576,
+  /** Longest `time` text (an ISO 8601 timestamp is 24 characters). */
+  maxTimeChars: 64,
+} as const;
+
+const eventSeq = z.number().int().nonnegative();
+const eventTime = z.string().max(RUNNER_EVENT_LIMITS.maxTimeChars).optional();
+const eventSteps = z.number().int().nonnegative().max(RUNNER_EVENT_LIMITS.maxSteps);
+const eventMemoryMiB = z.number().nonnegative().max(RUNNER_EVENT_LIMITS.maxMemoryMiB);
+
+/**
  * One event from a runner. `seq` increases by one per event from the same run, so the
  * controller can ignore duplicates and tolerate gaps (any event may be lost).
  */
@@ -112,8 +138,8 @@ export const RunnerEventSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("phase"),
-      seq: z.number().int().nonnegative(),
-      time: z.string().optional(),
+      seq: eventSeq,
+      time: eventTime,
       phase: z.enum(RUN_PHASES),
       message: z.string().max(2000).optional(),
     })
@@ -121,30 +147,30 @@ export const RunnerEventSchema = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("progress"),
-      seq: z.number().int().nonnegative(),
-      time: z.string().optional(),
-      step: z.number().int().nonnegative(),
-      totalSteps: z.number().int().nonnegative().optional(),
-      loss: z.number().optional(),
-      learningRate: z.number().nonnegative().optional(),
-      epoch: z.number().nonnegative().optional(),
+      seq: eventSeq,
+      time: eventTime,
+      step: eventSteps,
+      totalSteps: eventSteps.optional(),
+      loss: z.number().nonnegative().max(RUNNER_EVENT_LIMITS.maxLoss).optional(),
+      learningRate: z.number().nonnegative().max(RUNNER_EVENT_LIMITS.maxLearningRate).optional(),
+      epoch: z.number().nonnegative().max(RUNNER_EVENT_LIMITS.maxEpoch).optional(),
     })
     .strict(),
   z
     .object({
       type: z.literal("memory"),
-      seq: z.number().int().nonnegative(),
-      time: z.string().optional(),
-      allocatedMiB: z.number().nonnegative(),
-      reservedMiB: z.number().nonnegative(),
-      peakMiB: z.number().nonnegative(),
+      seq: eventSeq,
+      time: eventTime,
+      allocatedMiB: eventMemoryMiB,
+      reservedMiB: eventMemoryMiB,
+      peakMiB: eventMemoryMiB,
     })
     .strict(),
   z
     .object({
       type: z.literal("metrics"),
-      seq: z.number().int().nonnegative(),
-      time: z.string().optional(),
+      seq: eventSeq,
+      time: eventTime,
       stage: z.enum(["before", "after"]),
       values: MetricValuesSchema,
     })

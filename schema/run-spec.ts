@@ -107,25 +107,155 @@ export const TrainingSchema = z
   .strict();
 
 /**
- * Where the training data comes from. `builtin`: a dataset shipped with the workshop (in the
- * runner image). `upload`: a JSONL file from the learner's lab that the client sends with the
- * run; the controller stores it in the cohort's artifact bucket and fills in `uri` and `sha256`.
+ * The built-in datasets: the JSONL files the runner image ships (`workshop/datasets/<name>.jsonl`,
+ * copied to `/opt/labkit/datasets/` by images/runner/Dockerfile). A closed list, so a spec can
+ * name nothing else (no path, no `..`); the runner's JSON Schema carries it as an enum. Add a file
+ * there and its name here together (tests/schema/run-spec.test.ts checks they agree).
  */
-export const DatasetSchema = z
-  .object({
-    source: z
-      .enum(["builtin", "upload"])
-      .describe("`builtin`: a dataset shipped with the workshop; `upload`: a JSONL file sent with the run."),
-    name: z.string().min(1).max(200).describe("Built-in dataset name, or the uploaded file's name (for display)."),
-    uri: z.string().optional().describe("Set by the controller for uploads: where the runner fetches the file."),
+export const BUILTIN_DATASETS = ["k8s-troubleshooting"] as const;
+export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
+
+/** A built-in dataset, by name. */
+export const BuiltinDatasetNameSchema = z.enum(BUILTIN_DATASETS, {
+  error: (issue) =>
+    `unknown built-in dataset ${JSON.stringify(issue.input)}: use one of ${BUILTIN_DATASETS.join(", ")}, or upload your own (POST /v1/datasets) and name it by \`id\``,
+});
+
+/** Pattern of the ids the controller gives uploads: `ds-` and 12 lower-case base-32 characters. */
+export const DATASET_ID_PATTERN = /^ds-[a-z2-7]{12}$/;
+
+/** An uploaded dataset's id, as `POST /v1/datasets` answers it. */
+export const DatasetIdSchema = z
+  .string()
+  .regex(DATASET_ID_PATTERN, "expected an upload id such as `ds-k3v7q2m7xw4a` (POST /v1/datasets answers it)");
+
+/** A display name: no `/`, `\\`, control character (C0 or DEL), and not `.` or `..`. Python's `re` reads it too. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const DISPLAY_NAME_PATTERN = /^(?!\.{1,2}$)[^/\\\x00-\x1f\x7f]+$/;
+
+/**
+ * A file name shown for an upload: 1–200 characters, no path separator, no control character,
+ * not `.` or `..`. It is only ever displayed; storage is addressed by the file's sha256.
+ */
+export const DatasetDisplayNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    DISPLAY_NAME_PATTERN,
+    "expected a file name such as `my-data.jsonl` (no `/`, `\\`, control characters, `.` or `..`)",
+  );
+
+const testSplit = () => z.number().gt(0).lt(0.9).describe("Fraction of examples held out for evaluation. Default 0.1.");
+
+/** Fields only the controller sets; a caller who sends one is told so (not just "unrecognized key"). */
+const CONTROLLER_SET_DATASET_FIELDS = ["uri", "sha256"] as const;
+
+/** The message for a dataset object with keys it does not take, naming any the controller sets itself. */
+function datasetKeysError(issue: { code?: string; keys?: readonly string[] }): string | undefined {
+  if (issue.code !== "unrecognized_keys" || !issue.keys) return undefined;
+  const controllerSet = issue.keys.filter((k) => (CONTROLLER_SET_DATASET_FIELDS as readonly string[]).includes(k));
+  if (controllerSet.length === 0) return undefined;
+  const others = issue.keys.filter((k) => !controllerSet.includes(k));
+  return `${controllerSet.map((k) => `\`${k}\``).join(" and ")} ${controllerSet.length === 1 ? "is" : "are"} set by the controller from its own record of your upload, never by the caller: remove ${controllerSet.length === 1 ? "it" : "them"} and name the upload by \`id\` (POST /v1/datasets answers it)${others.length > 0 ? `; also unrecognized: ${others.map((k) => `\`${k}\``).join(", ")}` : ""}`;
+}
+
+/** A dataset shipped with the workshop, in the runner image. */
+export const BuiltinDatasetSchema = z
+  .strictObject({
+    source: z.literal("builtin"),
+    name: BuiltinDatasetNameSchema.describe(`Built-in dataset name: one of ${BUILTIN_DATASETS.join(", ")}.`),
+    testSplit: testSplit(),
+  })
+  .describe("A dataset shipped with the workshop (in the runner image).");
+
+/** A learner's upload, as the controller resolved it from its own record. */
+export const UploadedDatasetSchema = z
+  .strictObject({
+    source: z.literal("upload"),
+    id: DatasetIdSchema.optional().describe(
+      "The upload's id (POST /v1/datasets). Set by the controller; absent only in runs started inside a lab without it.",
+    ),
+    name: DatasetDisplayNameSchema.describe("The uploaded file's name, for display."),
+    uri: z
+      .string()
+      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+|file:\/\/\/\S+)$/, "expected an s3:// or file:/// URI")
+      .describe(
+        "Set by the controller from its record: where the runner fetches the file (never taken from a caller).",
+      ),
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
-      .optional()
-      .describe("Set by the controller for uploads: sha256 of the file, checked by the runner."),
-    testSplit: z.number().gt(0).lt(0.9).describe("Fraction of examples held out for evaluation. Default 0.1."),
+      .describe("Set by the controller from its record: sha256 of the file, checked by the runner."),
+    testSplit: testSplit(),
   })
-  .strict();
+  .describe("A JSONL file the learner uploaded; `uri` and `sha256` come from the controller's record of it.");
+
+/**
+ * Where the training data comes from, resolved: a built-in dataset by name, or one of the
+ * learner's uploads with the `uri` and `sha256` the controller recorded when it took the file.
+ */
+export const DatasetSchema = z.discriminatedUnion("source", [BuiltinDatasetSchema, UploadedDatasetSchema]);
+export type Dataset = z.infer<typeof DatasetSchema>;
+
+/**
+ * The `dataset` section as a learner (or an exercise's defaults) gives it: a built-in name, or
+ * `source: upload` with the id of one of the caller's uploads. It has no `uri` or `sha256`: the
+ * controller sets those from its own record, so a caller can never point a run at a file of
+ * their choosing.
+ */
+export const DatasetInputSchema = z
+  .strictObject(
+    {
+      source: z
+        .enum(["builtin", "upload"])
+        .optional()
+        .describe("`builtin`: a dataset shipped with the workshop; `upload`: one of your uploads, by `id`."),
+      name: BuiltinDatasetNameSchema.optional().describe(
+        `Built-in dataset name (source \`builtin\`): one of ${BUILTIN_DATASETS.join(", ")}.`,
+      ),
+      id: DatasetIdSchema.optional().describe("Your upload's id (source `upload`), as POST /v1/datasets answered it."),
+      testSplit: testSplit().optional(),
+    },
+    { error: datasetKeysError },
+  )
+  .superRefine((d, ctx) => {
+    if (d.source === "upload" && d.name !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message: "an upload keeps the name it was uploaded with: remove `name` and name the upload by `id`",
+      });
+    }
+    if (d.id !== undefined && d.source !== "upload") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["id"],
+        message: "`id` names one of your uploads: set `source: upload` too (or drop `id` for a built-in dataset)",
+      });
+    }
+  });
+export type DatasetInput = z.infer<typeof DatasetInputSchema>;
+
+/**
+ * An exercise's default dataset in cohort.yaml: a built-in one. An upload belongs to one learner,
+ * so no exercise can name one (learners pick theirs with `source: upload` and `id`).
+ */
+export const ExerciseDatasetSchema = z
+  .strictObject(
+    {
+      source: z
+        .literal("builtin")
+        .optional()
+        .describe("`builtin`: a dataset shipped with the workshop (the runner image)."),
+      name: BuiltinDatasetNameSchema.optional().describe(
+        `Built-in dataset name: one of ${BUILTIN_DATASETS.join(", ")}.`,
+      ),
+      testSplit: testSplit().optional(),
+    },
+    { error: datasetKeysError },
+  )
+  .describe("The exercise's dataset, a built-in one, and the held-out split.");
 
 export const EvaluationSchema = z
   .object({
@@ -171,13 +301,6 @@ export const RunSpecSchema = z
         message: "a 4-bit base is QLoRA: set method to qlora, or bits to 16 (or 8)",
       });
     }
-    if (spec.dataset.source === "upload" && spec.dataset.uri !== undefined && !spec.dataset.sha256) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["dataset", "sha256"],
-        message: "an uploaded dataset with a uri must carry its sha256",
-      });
-    }
   });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
@@ -200,7 +323,9 @@ export const RunSpecInputSchema = z
     training: partialSection(TrainingSchema)
       .optional()
       .describe("Training loop: sequence length, batch, accumulation, epochs or steps, learning rate, optimizer."),
-    dataset: partialSection(DatasetSchema).optional().describe("Training data and the held-out split."),
+    dataset: DatasetInputSchema.optional().describe(
+      "Training data: a built-in dataset by `name`, or one of your uploads by `id` (`source: upload`), and the held-out split.",
+    ),
     evaluation: partialSection(EvaluationSchema)
       .optional()
       .describe("Before/after evaluation: metrics and generated samples."),
@@ -210,7 +335,7 @@ export type RunSpecInput = z.infer<typeof RunSpecInputSchema>;
 
 /** The defaults every RunSpec starts from before the exercise's and the learner's values. */
 export function methodDefaults(method: Method): Omit<RunSpec, "exercise" | "baseModel" | "dataset"> & {
-  dataset: Omit<RunSpec["dataset"], "source" | "name">;
+  dataset: { testSplit: number };
 } {
   const r = 16;
   return {
@@ -262,13 +387,81 @@ export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
 }
 
+/** What the controller recorded of an upload when it took the file: all a RunSpec needs of it. */
+export interface UploadRecord {
+  /** The file's name as uploaded, for display. */
+  readonly name: string;
+  /** Where the runner fetches it (`s3://<bucket>/<key>`). */
+  readonly uri: string;
+  /** sha256 of the file, hex. */
+  readonly sha256: string;
+}
+
+/** How `resolveRunSpec` finds the uploads a spec may name. */
+export interface ResolveRunSpecOptions {
+  /**
+   * The caller's own upload with this id, or undefined when they have none by that id. Default:
+   * none, so a spec naming an upload is refused (only the controller can resolve one).
+   */
+  readonly findUpload?: (id: string) => UploadRecord | undefined;
+}
+
+/**
+ * The resolved `dataset` section: the learner's choice of source wins (a switch to an upload does
+ * not inherit the exercise's built-in name); an upload's name, uri and sha256 come only from
+ * `findUpload`. Returns the section or the problems (paths below `dataset`).
+ */
+function resolveDataset(
+  given: DatasetInput | undefined,
+  exercise: DatasetInput | undefined,
+  base: { testSplit: number },
+  findUpload: ResolveRunSpecOptions["findUpload"],
+): { dataset: Record<string, unknown>; problems: string[] } {
+  const source = given?.source ?? exercise?.source ?? "builtin";
+  const sameSource = (exercise?.source ?? "builtin") === source;
+  const testSplit = given?.testSplit ?? exercise?.testSplit ?? base.testSplit;
+  if (source === "builtin") {
+    return {
+      dataset: { source, name: given?.name ?? (sameSource ? exercise?.name : undefined), testSplit },
+      problems: [],
+    };
+  }
+  const id = given?.id ?? (sameSource ? exercise?.id : undefined);
+  if (id === undefined) {
+    return {
+      dataset: { source, testSplit },
+      problems: [
+        "dataset.id: source `upload` names one of your uploads by id: upload the JSONL file with POST /v1/datasets (or send it with the run as `dataset: { name, contentBase64 }`) and set `id`",
+      ],
+    };
+  }
+  const record = findUpload?.(id);
+  if (!record) {
+    return {
+      dataset: { source, id, testSplit },
+      problems: [`dataset.id: no dataset \`${id}\` among your uploads: GET /v1/datasets lists them`],
+    };
+  }
+  return {
+    dataset: { source, id, name: record.name, uri: record.uri, sha256: record.sha256, testSplit },
+    problems: [],
+  };
+}
+
 /**
  * Resolve a learner's partial RunSpec: learner values win over the exercise's defaults, which
  * win over the method's defaults. Throws `RunSpecError` listing every problem at once.
  *
  * `exerciseDefaults` comes from cohort.yaml and must name at least `baseModel` and `dataset`.
+ * A spec naming an upload (`dataset: { source: upload, id }`) resolves only through
+ * `options.findUpload`, which gives the upload's uri and sha256: the caller never sets them.
  */
-export function resolveRunSpec(input: unknown, exerciseId: string, exerciseDefaults: RunSpecInput): RunSpec {
+export function resolveRunSpec(
+  input: unknown,
+  exerciseId: string,
+  exerciseDefaults: RunSpecInput,
+  options: ResolveRunSpecOptions = {},
+): RunSpec {
   const parsedInput = RunSpecInputSchema.safeParse(input ?? {});
   if (!parsedInput.success) {
     const problems = describeIssues(parsedInput.error);
@@ -277,6 +470,7 @@ export function resolveRunSpec(input: unknown, exerciseId: string, exerciseDefau
   const given = parsedInput.data;
   const method = given.method ?? exerciseDefaults.method ?? "qlora";
   const base = methodDefaults(method);
+  const dataset = resolveDataset(given.dataset, exerciseDefaults.dataset, base.dataset, options.findUpload);
   const merged = {
     exercise: exerciseId,
     baseModel: given.baseModel ?? exerciseDefaults.baseModel,
@@ -289,7 +483,7 @@ export function resolveRunSpec(input: unknown, exerciseId: string, exerciseDefau
       ...given.quantization,
     },
     training: { ...base.training, ...exerciseDefaults.training, ...given.training },
-    dataset: { ...base.dataset, ...exerciseDefaults.dataset, ...given.dataset },
+    dataset: dataset.dataset,
     evaluation: { ...base.evaluation, ...exerciseDefaults.evaluation, ...given.evaluation },
   };
   // alpha follows r unless someone set alpha explicitly.
@@ -297,8 +491,13 @@ export function resolveRunSpec(input: unknown, exerciseId: string, exerciseDefau
     merged.lora.alpha = 2 * merged.lora.r;
   }
   const parsed = RunSpecSchema.safeParse(merged);
-  if (!parsed.success) {
-    const problems = describeIssues(parsed.error);
+  if (!parsed.success || dataset.problems.length > 0) {
+    // An unresolved upload also fails the schema (no name, uri, sha256): say why once, as resolving found it.
+    const others = parsed.success ? [] : describeIssues(parsed.error);
+    const problems = [
+      ...dataset.problems,
+      ...(dataset.problems.length > 0 ? others.filter((p) => !p.startsWith("dataset")) : others),
+    ];
     throw new RunSpecError(`the run spec is not valid: ${problems.join("; ")}`, problems);
   }
   return parsed.data;

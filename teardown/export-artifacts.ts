@@ -9,7 +9,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { cohortArtifactPrefix } from "../charts/names";
+import { learnersArtifactPrefix, runArtifactPrefix } from "../charts/names";
 import { mapWithConcurrency } from "../lib/map-with-concurrency";
 import { writeFileAtomic } from "../lib/write-file-atomic";
 import { type RunResult, RunResultSchema } from "../schema/run-result";
@@ -87,7 +87,7 @@ export async function exportArtifacts(options: ExportOptions): Promise<ExportOut
   const { store, bucket, cohort, dir } = options;
   const state = await ExportState.open(dir, bucket, cohort);
   const objects: ArtifactObject[] = [];
-  for await (const object of store.list(`${cohortArtifactPrefix(cohort)}learners/`)) objects.push(object);
+  for await (const object of store.list(learnersArtifactPrefix(cohort))) objects.push(object);
   const { runs, unsafe } = groupRunArtifacts(cohort, objects);
 
   const totals = { doneBytes: 0, totalBytes: 0, doneFiles: 0, totalFiles: 0 };
@@ -208,7 +208,7 @@ export async function exportArtifacts(options: ExportOptions): Promise<ExportOut
     try {
       const resultsObject = run.files.get(RESULTS_FILE);
       if (!resultsObject) {
-        const prefix = `${cohortArtifactPrefix(cohort)}learners/${run.learner}/runs/${run.run}/`;
+        const prefix = runArtifactPrefix(cohort, run.learner, run.run);
         throw new RunExportError(
           `\`${prefix}${RESULTS_FILE}\` is missing, so the run's files cannot be verified; the run may still be running (wait for it) or its runner failed before writing results`,
         );

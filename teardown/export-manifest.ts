@@ -2,12 +2,12 @@
  * What `labkit export` found and copied: the grouping of bucket keys into learners' runs, and
  * `manifest.json`, the record a platform team keeps after the cluster is gone. Pure functions.
  */
-import { cohortArtifactPrefix } from "../charts/names";
+import { cohortArtifactPrefix, learnerOfArtifactSegment, learnersArtifactPrefix } from "../charts/names";
 import type { MetricValues, RunResult } from "../schema/run-result";
 
 /** One object in the artifact bucket. */
 export interface ArtifactObject {
-  /** Full key, e.g. `cohorts/ft-dec26/learners/ada/runs/r1/adapter.tar.gz`. */
+  /** Full key, e.g. `cohorts/ft-dec26/learners/lab-ada/runs/r1/adapter.tar.gz`. */
   readonly key: string;
   readonly sizeBytes: number;
   /** The store's entity tag, used to notice an object that changed since a previous export. */
@@ -16,6 +16,7 @@ export interface ArtifactObject {
 
 /** The objects of one learner's run, by file name relative to the run's prefix. */
 export interface RunArtifacts {
+  /** The learner's id (`ada`), not the key segment (`lab-ada`). */
   readonly learner: string;
   readonly run: string;
   /** `adapter.tar.gz`, `results.json` and anything else the runner wrote below the run's prefix. */
@@ -36,15 +37,17 @@ export const RESULTS_FILE = "results.json";
 const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /**
- * Groups the bucket's keys into runs: `cohorts/<cohort>/learners/<learner>/runs/<run>/<file>`.
- * Other keys under the cohort (uploaded datasets) are not run artifacts and are left out; keys
- * whose segments would escape the export folder are returned as unsafe, never copied.
+ * Groups the bucket's keys into runs: `cohorts/<cohort>/learners/lab-<learner>/runs/<run>/<file>`
+ * (the segment is the learner's namespace; see `learnerArtifactPrefix`). Other keys under the
+ * cohort (uploaded datasets) are not run artifacts and are left out; run keys whose learner
+ * segment is no learner's namespace, or whose segments would escape the export folder, are
+ * returned as unsafe, never copied.
  */
 export function groupRunArtifacts(
   cohortName: string,
   objects: Iterable<ArtifactObject>,
 ): { runs: RunArtifacts[]; unsafe: UnsafeKey[] } {
-  const learnersPrefix = `${cohortArtifactPrefix(cohortName)}learners/`;
+  const learnersPrefix = learnersArtifactPrefix(cohortName);
   const byRun = new Map<string, { learner: string; run: string; files: Map<string, ArtifactObject> }>();
   const unsafe: UnsafeKey[] = [];
   for (const object of objects) {
@@ -52,7 +55,15 @@ export function groupRunArtifacts(
     const parts = object.key.slice(learnersPrefix.length).split("/");
     if (parts.length < 4 || parts[1] !== "runs") continue;
     if (object.key.endsWith("/")) continue; // a "folder" marker some tools create
-    const [learner, , run, ...fileParts] = parts;
+    const [area, , run, ...fileParts] = parts;
+    const learner = learnerOfArtifactSegment(area);
+    if (learner === undefined) {
+      unsafe.push({
+        key: object.key,
+        reason: `\`${area}\` is not a learner's area, which is named after the learner's namespace (\`lab-<learner>\`); a key from labkit's older layout (\`learners/<learner>/runs/…\`) can be moved to \`learners/lab-<learner>/runs/…\` and exported again`,
+      });
+      continue;
+    }
     const bad = [learner, run, ...fileParts].find((segment) => !SAFE_SEGMENT.test(segment));
     if (bad !== undefined) {
       unsafe.push({ key: object.key, reason: `path segment \`${bad}\` is not a safe file name` });

@@ -1,8 +1,15 @@
 /**
  * What the controller may do in the cluster, and nothing more:
  * - read Nodes (GPU inventory), and read/watch Jobs and Pods in all namespaces (one informer each);
- * - create and delete Jobs only in learner namespaces (a Role binding per namespace).
- * It reads no Secrets, creates no pods directly and cannot touch its own namespace's objects.
+ * - create and delete Jobs, and each run's token Secret, only in learner namespaces (a Role
+ *   binding per namespace).
+ * It reads no Secret (no get, list or watch: it writes each run's token and never needs one
+ * back), updates none, creates no pods directly and cannot touch its own namespace's objects.
+ * `resourceNames` cannot narrow `create` (the name is not known when the request is
+ * authorized), and run Secrets are named per run, so the Secret rule names no objects.
+ * `delete` is also what the OwnerReferencesPermissionEnforcement admission plugin asks of
+ * whoever sets an object's ownerReferences (the Job owns its Secret); see
+ * tests/contracts/runner-token-secret.test.ts.
  */
 import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
 import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
@@ -10,7 +17,7 @@ import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { learnerNamespace } from "../names";
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, type ControllerOptions, controllerLabels } from "./controller-options";
 
-/** Names of the two ClusterRoles (cluster-wide read; Job writes, bound per learner namespace). */
+/** Names of the two ClusterRoles (cluster-wide read; Job and run-Secret writes, bound per learner namespace). */
 export const CONTROLLER_ROLES = { read: "labkit-controller-read", jobs: "labkit-controller-jobs" } as const;
 
 /** Every RBAC object of the controller. */
@@ -38,7 +45,11 @@ export function controllerRbac(options: ControllerOptions): Array<IClusterRole |
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRole",
     metadata: { name: CONTROLLER_ROLES.jobs, labels },
-    rules: [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "delete"] }],
+    rules: [
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "delete"] },
+      // Each run's token Secret (charts/runner-job.ts, buildRunTokenSecret): written, never read.
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] },
+    ],
   };
   const perLearner: IRoleBinding[] = options.learnerIds.map((id) => ({
     apiVersion: "rbac.authorization.k8s.io/v1",

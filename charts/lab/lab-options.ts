@@ -3,8 +3,8 @@
  * derives it from the cohort and the platform facts that only infra/ knows (gateway, storage
  * classes); every builder in this folder is a pure function of it.
  */
-import { type Cohort, imageRef } from "../../schema/cohort";
-import { commonLabels, GATEWAY_NAMESPACE, LABELS, RUNNER_SERVICE_ACCOUNT } from "../names";
+import { type Cohort, imageRef, labsDomainOf } from "../../schema/cohort";
+import { commonLabels, GATEWAY_NAMESPACE, LABELS, learnerHost, RUNNER_SERVICE_ACCOUNT } from "../names";
 
 /** Facts about the cluster the labs run on, provided by infra/platform (or by `labkit render` flags). */
 export interface LabPlatform {
@@ -69,7 +69,7 @@ export interface LabOptions {
   readonly concurrentRuns: number;
   /** CPU and memory allowed per concurrent run on top of the lab (quota headroom for runner Jobs). */
   readonly runnerAllowance: { readonly cpu: number; readonly memoryGiB: number };
-  /** Host name of the gateway listener, when the cohort has a domain. */
+  /** The lab's own host `<learner>.<labsDomain>` (its route answers only for it), when the cohort has a domain. */
   readonly hostname?: string;
   readonly platform: LabPlatform;
 }
@@ -109,7 +109,7 @@ export function labOptionsFor(
     runVramMiB: Math.round(cohort.quotas.vramGiB * 1024),
     concurrentRuns: cohort.quotas.concurrentRuns,
     runnerAllowance: RUNNER_ALLOWANCE,
-    hostname: cohort.domain?.name,
+    hostname: cohort.domain ? learnerHost(learnerId, labsDomainOf(cohort.domain)) : undefined,
     platform,
   };
 }

@@ -124,6 +124,8 @@ export function labStatefulSet(options: LabOptions): IStatefulSet {
       port: LAB_PORT,
       rootDir: LAB_HOME,
       idleTimeoutMinutes: options.idleTimeoutMinutes,
+      // A lab with its own host is reached through TLS only (infra/platform/gateway.ts).
+      secureCookie: options.hostname !== undefined,
     }),
     workingDir: LAB_HOME,
     ports: [{ name: "http", containerPort: LAB_PORT, protocol: "TCP" }],

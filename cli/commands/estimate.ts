@@ -8,7 +8,14 @@ import { parse as parseYaml } from "yaml";
 import { estimatePeakVram, UnknownModelError, VRAM_COMPONENTS } from "../../core/vram/estimate-peak-vram";
 import { suggestFit } from "../../core/vram/suggest-fit";
 import { loadCohort } from "../../schema/load-cohort";
-import { METHODS, OPTIMIZERS, type RunSpec, type RunSpecInput, resolveRunSpec } from "../../schema/run-spec";
+import {
+  BUILTIN_DATASETS,
+  METHODS,
+  OPTIMIZERS,
+  type RunSpec,
+  type RunSpecInput,
+  resolveRunSpec,
+} from "../../schema/run-spec";
 import { BadInputError } from "../exit-codes";
 import { gib, renderTable } from "../format/table";
 
@@ -103,7 +110,10 @@ function resolveFromOptions(options: EstimateOptions): { spec: RunSpec; quotaMiB
       "name the model: --model <id> (e.g. Qwen/Qwen2.5-1.5B-Instruct), or a --spec file with baseModel",
     );
   }
-  const defaults: RunSpecInput = { baseModel: input.baseModel, dataset: { source: "builtin", name: "estimate" } };
+  const defaults: RunSpecInput = {
+    baseModel: input.baseModel,
+    dataset: { source: "builtin", name: BUILTIN_DATASETS[0] },
+  };
   return { spec: resolveRunSpec(input, input.exercise ?? "estimate", defaults) };
 }
 

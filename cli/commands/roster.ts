@@ -4,6 +4,7 @@ import { stringify } from "csv-stringify/sync";
 import { formulaSafeCell } from "../../lib/csv-cell";
 import { BadInputError } from "../exit-codes";
 import { type LabAccess, loginUrl, readCohortAccess } from "../lab-access";
+import { registerRosterRotate } from "./roster-rotate";
 
 /** Output formats of `labkit roster`. */
 export const ROSTER_FORMATS = ["markdown", "csv", "json"] as const;
@@ -27,8 +28,9 @@ export function formatRoster(labs: readonly LabAccess[], format: RosterFormat, w
 }
 
 export function registerRoster(program: Command): void {
-  program
-    .command("roster")
+  const roster = program.command("roster");
+  registerRosterRotate(roster);
+  roster
     .description(
       "print every learner's lab URL and login link (Markdown, CSV or JSON), from the deployed stack's outputs",
     )

@@ -111,7 +111,7 @@
  */
 
 /**
- * Who a session belongs to (`POST /v1/login`, `GET /v1/me`; run-route-schemas.ts `PersonSchema`).
+ * Who a session belongs to (`POST /v1/login`, `GET /v1/me`; session-routes.ts `PersonSchema`).
  * @typedef {object} Session
  * @property {"learner" | "instructor"} role
  * @property {string} id

@@ -11,16 +11,19 @@ import * as random from "@pulumi/random";
 import { buildLab, type KubernetesObject } from "../../charts/lab/build-lab";
 import { DEFAULT_LAB_PLATFORM, type LabPlatform, labOptionsFor } from "../../charts/lab/lab-options";
 import { LAB_TOKEN_SECRET } from "../../charts/lab/token-secret";
-import { learnerPath } from "../../charts/names";
+import { learnerLabUrl, learnerPath } from "../../charts/names";
 import { buildWarmStart } from "../../charts/render-cohort";
-import type { Cohort } from "../../schema/cohort";
+import { type Cohort, labsDomainOf } from "../../schema/cohort";
 
 export interface LabsArgs {
   /** The cohort: one lab per learner of its roster. */
   readonly cohort: Cohort;
   /** Kubernetes provider of the cluster the labs run in. */
   readonly provider: pulumi.ProviderResource;
-  /** Base URL learners reach the gateway at, without a trailing slash, e.g. `https://labs.example.org`. */
+  /**
+   * Base URL of the gateway, without a trailing slash, e.g. `http://<load balancer>`; the labs'
+   * URLs start with it when the cohort has no domain (with one, each lab has its own host).
+   */
   readonly baseUrl: pulumi.Input<string>;
   /**
    * Cluster facts: the Gateway routes attach to, the namespace of its proxies, the StorageClasses
@@ -46,7 +49,10 @@ const WARM_UP_TIMEOUT = "90m";
 
 /** The cohort's labs and their warm start. */
 export class Labs extends pulumi.ComponentResource {
-  /** Each learner's JupyterLab URL, by learner id: `<baseUrl>/u/<learner>/`. */
+  /**
+   * Each learner's JupyterLab URL, by learner id: `https://<learner>.<labsDomain>/u/<learner>/`
+   * with a domain, `<baseUrl>/u/<learner>/` without one.
+   */
   public readonly learnerUrls: pulumi.Output<Record<string, string>>;
   /** Each learner's token (Jupyter login and lab-controller API), by learner id; secret. */
   public readonly learnerTokens: pulumi.Output<Record<string, string>>;
@@ -108,7 +114,10 @@ export function createLabs(name: string, args: LabsArgs, parent: pulumi.Resource
       deployed.push(deployObject(`${name}-${id}-${partName(object)}`, resolved, options));
     }
     namespaces[id] = namespace;
-    urls[id] = pulumi.interpolate`${args.baseUrl}${learnerPath(id)}`;
+    // With a domain every lab has a host of its own; without one they share the base URL's.
+    urls[id] = args.cohort.domain
+      ? pulumi.output(learnerLabUrl(id, labsDomainOf(args.cohort.domain)))
+      : pulumi.interpolate`${args.baseUrl}${learnerPath(id)}`;
     tokens[id] = password.result;
   }
   return {

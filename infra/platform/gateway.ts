@@ -1,9 +1,10 @@
 /**
  * One entrance for the whole cohort: Envoy Gateway (Gateway API) behind one Network Load
  * Balancer. The NLB works at layer 4, so there is no per-listener rule quota (an ALB stops at 100
- * rules); Envoy does the path routing (`/u/<learner>/`, `/dashboard/`, `/api/`) for any number of
- * learners, and upgrades WebSockets on HTTPRoutes by default. With a domain, the NLB terminates
- * TLS with the ACM certificate and only port 443 is open.
+ * rules); Envoy does the host and path routing (`<learner>.<labsDomain>/u/<learner>/`,
+ * `<domain>/dashboard/`, `<domain>/api/`) for any number of learners, and upgrades WebSockets on
+ * HTTPRoutes by default. With a domain, the NLB terminates TLS with the ACM certificate (one
+ * certificate for the dashboard's host and `*.<labsDomain>`) and only port 443 is open.
  *
  * The LoadBalancer Service is a Pulumi resource (not left to Envoy Gateway to create), so
  * `pulumi destroy` deletes it, and waits for AWS to remove the NLB, before the cluster goes.
@@ -18,8 +19,10 @@ import { SYSTEM_POOL_LABEL } from "./node-groups";
 export const GATEWAY_NAME = "labkit";
 /** Name of the GatewayClass served by Envoy Gateway. */
 export const GATEWAY_CLASS_NAME = "labkit-envoy";
-/** Gateway listener that routes attach to. */
+/** Gateway listener of the dashboard and the API (`domain.name`, or any host without a domain). */
 export const GATEWAY_LISTENER = "http";
+/** Gateway listener of the learners' labs, `*.<labsDomain>`, when the cohort has a domain. */
+export const LABS_LISTENER = "labs";
 /** Envoy listens on listener port + 10000 for privileged ports (Envoy Gateway's port shift): 80 → 10080. */
 export const ENVOY_HTTP_CONTAINER_PORT = 10080;
 /** Envoy proxy replicas; two keep the labs reachable while one restarts. Default 2. */
@@ -53,6 +56,9 @@ export function loadBalancerAnnotations(
       .join(","),
   };
   if (certificateArn) {
+    // One ARN: the NLB listener of the cloud provider takes exactly one certificate from this
+    // annotation (kubernetes/cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go), so the
+    // dashboard's host and `*.<labsDomain>` share one certificate (infra/platform/domain.ts).
     annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] = certificateArn;
     annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"] = "443";
   }
@@ -75,11 +81,46 @@ export function envoyPodSelector(gateway: { name: string; namespace: string }): 
   };
 }
 
+/** One listener of the Gateway, as the Gateway API spells it. */
+export interface GatewayListener {
+  readonly name: string;
+  readonly protocol: "HTTP";
+  readonly port: number;
+  /** Host name the listener accepts (exact, or `*.` for a suffix); absent: any host. */
+  readonly hostname?: string;
+  readonly allowedRoutes: { readonly namespaces: { readonly from: "All" } };
+}
+
+/**
+ * The Gateway's listeners (pure). With a domain: `http` for exactly `domain.name` and `labs` for
+ * `*.<labsDomain>`, both on port 80 behind the NLB's TLS port; Gateway API keeps listeners that
+ * differ only by hostname distinct and picks the exact name before the wildcard, so the
+ * dashboard's host never reaches a lab's route. Without a domain, one `http` listener for any host.
+ */
+export function gatewayListeners(
+  domain: { readonly name: string; readonly labsDomain: string } | undefined,
+): GatewayListener[] {
+  // Every learner's namespace attaches its own route.
+  const allowedRoutes = { namespaces: { from: "All" } } as const;
+  if (!domain) return [{ name: GATEWAY_LISTENER, protocol: "HTTP", port: 80, allowedRoutes }];
+  return [
+    { name: GATEWAY_LISTENER, protocol: "HTTP", port: 80, hostname: domain.name, allowedRoutes },
+    { name: LABS_LISTENER, protocol: "HTTP", port: 80, hostname: `*.${domain.labsDomain}`, allowedRoutes },
+  ];
+}
+
 export interface GatewayArgs {
   /** Cohort name, for labels. */
   readonly cohortName: string;
-  /** The cohort's domain; TLS is on when it has a certificate. */
-  readonly domain?: { readonly name: string; readonly certificateArn?: pulumi.Input<string> };
+  /**
+   * The cohort's domain: the dashboard's host `name` and the parent `labsDomain` of the labs'
+   * hosts; TLS is on when it has a certificate (which must cover `name` and `*.<labsDomain>`).
+   */
+  readonly domain?: {
+    readonly name: string;
+    readonly labsDomain: string;
+    readonly certificateArn?: pulumi.Input<string>;
+  };
   readonly tags: Record<string, string>;
 }
 
@@ -173,16 +214,7 @@ export function createGateway(name: string, args: GatewayArgs, parent: pulumi.Re
       metadata: { name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, labels },
       spec: {
         gatewayClassName: GATEWAY_CLASS_NAME,
-        listeners: [
-          {
-            name: GATEWAY_LISTENER,
-            protocol: "HTTP",
-            port: 80,
-            ...(args.domain ? { hostname: args.domain.name } : {}),
-            // Every learner's namespace attaches its own route.
-            allowedRoutes: { namespaces: { from: "All" } },
-          },
-        ],
+        listeners: gatewayListeners(args.domain),
       },
     },
     { parent, dependsOn: [gatewayClass] },

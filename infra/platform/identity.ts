@@ -1,11 +1,14 @@
 /**
- * Who gets AWS access (EKS Pod Identity), and nothing else does: runner Jobs may read and write
- * their cohort's prefix of the artifact bucket; the lab-controller may read that prefix (and so
- * presign download URLs) and write only learners' dataset uploads, for which it presigns upload
- * URLs. Learners' labs get no AWS identity at all.
+ * Who gets AWS access (EKS Pod Identity), and nothing else does: a runner Job may read and write
+ * only its own learner's area of the artifact bucket (`cohorts/<cohort>/learners/lab-<learner>/`);
+ * the lab-controller may read the whole cohort's prefix (and so presign download URLs) and write
+ * only learners' dataset uploads. Learners' labs get no AWS identity at all.
  *
  * Pod Identity associations are per namespace and service account, and runner Jobs run in each
  * learner's namespace, so there is one association per learner (EKS allows 5,000 per cluster).
+ * All of them share one runner role: Pod Identity tags each session with the pod's namespace,
+ * and the role's policy names the learner's area through that tag, so learner A's runner cannot
+ * touch learner B's keys without a role or policy per learner.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,10 +16,16 @@ import {
   CONTROLLER_SERVICE,
   cohortArtifactPrefix,
   learnerNamespace,
+  learnersArtifactPrefix,
   RUNNER_SERVICE_ACCOUNT,
   SYSTEM_NAMESPACE,
 } from "../../charts/names";
-import { createPodIdentityRole } from "./pod-identity-role";
+import {
+  createPodIdentityRole,
+  POD_IDENTITY_SESSION_TAGS,
+  principalTagKey,
+  principalTagVariable,
+} from "./pod-identity-role";
 
 /** Service account the lab-controller runs as in `labkit-system`. Default: the controller Service's name. */
 export const CONTROLLER_SERVICE_ACCOUNT = CONTROLLER_SERVICE.name;
@@ -33,30 +42,44 @@ export interface PolicyDocument {
   }>;
 }
 
-/** Listing restricted to the cohort's prefix. */
-function listCohortPrefix(bucketArn: string, prefix: string) {
-  return {
-    Sid: "ListCohortPrefix",
-    Effect: "Allow" as const,
-    Action: "s3:ListBucket",
-    Resource: bucketArn,
-    Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-  };
+/**
+ * The area a runner may use, written with the policy variable IAM fills in from the session's
+ * `kubernetes-namespace` tag: `cohorts/<cohort>/learners/${aws:PrincipalTag/kubernetes-namespace}/`.
+ * For a Job in `lab-ada` it resolves to `learnerArtifactPrefix(cohort, "ada")`.
+ */
+export function runnerArtifactPrefixPattern(cohortName: string): string {
+  return `${learnersArtifactPrefix(cohortName)}${principalTagVariable(POD_IDENTITY_SESSION_TAGS.namespace)}/`;
 }
 
-/** The runner's policy (pure): read and write objects under the cohort's prefix, nothing else. */
-export function runnerPolicyDocument(bucketArn: string, cohortName: string): PolicyDocument {
-  const prefix = cohortArtifactPrefix(cohortName);
+/**
+ * The runner's policy (pure): read and write objects in its own learner's area, list only that
+ * area, nothing else. Every statement also requires the session to come from this cluster's
+ * `labkit-runner` service account, so the role grants nothing if it is ever associated with
+ * another service account or another cluster, or if session tags are turned off.
+ */
+export function runnerPolicyDocument(bucketArn: string, cohortName: string, clusterName: string): PolicyDocument {
+  const own = runnerArtifactPrefixPattern(cohortName);
+  const fromRunner = {
+    [principalTagKey(POD_IDENTITY_SESSION_TAGS.clusterName)]: clusterName,
+    [principalTagKey(POD_IDENTITY_SESSION_TAGS.serviceAccount)]: RUNNER_SERVICE_ACCOUNT,
+  };
   return {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "ReadWriteCohortPrefix",
+        Sid: "ReadWriteOwnLearnerArea",
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-        Resource: `${bucketArn}/${prefix}*`,
+        Resource: `${bucketArn}/${own}*`,
+        Condition: { StringEquals: fromRunner },
       },
-      listCohortPrefix(bucketArn, prefix),
+      {
+        Sid: "ListOwnLearnerArea",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: bucketArn,
+        Condition: { StringEquals: fromRunner, StringLike: { "s3:prefix": [`${own}*`] } },
+      },
     ],
   };
 }
@@ -77,9 +100,15 @@ export function controllerPolicyDocument(bucketArn: string, cohortName: string):
         Sid: "PresignDatasetUploads",
         Effect: "Allow",
         Action: "s3:PutObject",
-        Resource: `${bucketArn}/${prefix}learners/*/datasets/*`,
+        Resource: `${bucketArn}/${learnersArtifactPrefix(cohortName)}${learnerNamespace("*")}/datasets/*`,
       },
-      listCohortPrefix(bucketArn, prefix),
+      {
+        Sid: "ListCohortPrefix",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: bucketArn,
+        Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+      },
     ],
   };
 }
@@ -89,6 +118,7 @@ export interface IdentityArgs {
   readonly cohortName: string;
   /** Learner ids: one runner association per learner namespace. */
   readonly learnerIds: readonly string[];
+  /** The EKS cluster's name; runner sessions must carry it as their `eks-cluster-name` tag. */
   readonly clusterName: pulumi.Input<string>;
   readonly bucketArn: pulumi.Input<string>;
   readonly tags: Record<string, string>;
@@ -120,12 +150,10 @@ export class Identity extends pulumi.ComponentResource {
 /** Create the roles and Pod Identity associations as children of `parent`. */
 export function createIdentity(name: string, args: IdentityArgs, parent: pulumi.Resource) {
   const bucketArn = pulumi.output(args.bucketArn);
-  const runnerRole = createPodIdentityRole(
-    `${name}-runner`,
-    { inlinePolicy: bucketArn.apply((arn) => JSON.stringify(runnerPolicyDocument(arn, args.cohortName))) },
-    args.tags,
-    parent,
-  );
+  const runnerPolicy = pulumi
+    .all([bucketArn, args.clusterName])
+    .apply(([arn, cluster]) => JSON.stringify(runnerPolicyDocument(arn, args.cohortName, cluster)));
+  const runnerRole = createPodIdentityRole(`${name}-runner`, { inlinePolicy: runnerPolicy }, args.tags, parent);
   const controllerRole = createPodIdentityRole(
     `${name}-controller`,
     { inlinePolicy: bucketArn.apply((arn) => JSON.stringify(controllerPolicyDocument(arn, args.cohortName))) },
@@ -152,6 +180,8 @@ export function createIdentity(name: string, args: IdentityArgs, parent: pulumi.
         namespace: learnerNamespace(learnerId),
         serviceAccount: RUNNER_SERVICE_ACCOUNT,
         roleArn: runnerRole.arn,
+        // The runner policy names the learner's area through these tags; without them it grants nothing.
+        disableSessionTags: false,
         tags: args.tags,
       },
       { parent },

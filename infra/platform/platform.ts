@@ -7,11 +7,11 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { systemNodeCount } from "../../core/cost/cohort-cost";
-import type { Cohort } from "../../schema/cohort";
+import { type Cohort, labsDomainOf } from "../../schema/cohort";
 import { COST_ALLOCATION_TAG, clusterNameOf } from "../cost-tags";
 import { CohortBudget } from "./budget";
 import { Cluster } from "./cluster";
-import { createCertificate, createHostRecord } from "./domain";
+import { createCertificate, createHostRecords } from "./domain";
 import { Gateway } from "./gateway";
 import { GpuSchedule, managedNodeGroupAsgName } from "./gpu-schedule";
 import { GpuStack } from "./gpu-stack";
@@ -122,12 +122,14 @@ export class Platform extends pulumi.ComponentResource {
       name,
       {
         cohortName: cohort.name,
-        domain: cohort.domain ? { name: cohort.domain.name, certificateArn } : undefined,
+        domain: cohort.domain
+          ? { name: cohort.domain.name, labsDomain: labsDomainOf(cohort.domain), certificateArn }
+          : undefined,
         tags,
       },
       inCluster,
     );
-    if (cohort.domain) createHostRecord(name, cohort.domain, this.gateway.loadBalancerHostname, this);
+    if (cohort.domain) createHostRecords(name, cohort.domain, this.gateway.loadBalancerHostname, this);
     if (cohort.budget) {
       new CohortBudget(
         name,

@@ -1,9 +1,11 @@
 /**
  * Checks an uploaded training dataset before it is stored: JSONL, one JSON object per line with
  * a `messages` list of `{ role, content }` (the chat format SFTTrainer reads), within a size
- * limit. Pure; errors name the line.
+ * limit, under a display name without path separators or control characters. Pure; errors name
+ * the line.
  */
 import { createHash } from "node:crypto";
+import { DatasetDisplayNameSchema } from "../../schema/run-spec";
 
 /** Largest dataset upload, bytes (the JSON body limit of `POST /v1/runs` follows it). Default 16 MiB. */
 export const MAX_DATASET_BYTES = 16 * 1024 * 1024;
@@ -19,6 +21,10 @@ export interface CheckedDataset {
 
 /** Decode and check an uploaded dataset; throws an Error whose message says what to fix. */
 export function checkDatasetUpload(name: string, contentBase64: string, maxBytes = MAX_DATASET_BYTES): CheckedDataset {
+  const named = DatasetDisplayNameSchema.safeParse(name);
+  if (!named.success) {
+    throw new Error(`dataset name ${JSON.stringify(name)}: ${named.error.issues[0]?.message ?? "not a file name"}`);
+  }
   if (!/^[A-Za-z0-9+/=\s]*$/.test(contentBase64)) {
     throw new Error(`dataset \`${name}\`: contentBase64 is not base64`);
   }

@@ -1,8 +1,9 @@
 /**
  * The lab-controller's view of Kubernetes, through @kubernetes/client-node: GPU nodes, the
  * cohort's runner Jobs and their pods (watched by informers that re-list after errors), and
- * the two writes the controller makes (create a Job, delete a Job). It holds no run logic:
- * `RunLifecycle` decides, this adapter carries the decision out.
+ * the writes the controller makes (create and delete a Job, create and delete a run's token
+ * Secret). It never reads a Secret. It holds no run logic: `RunLifecycle` decides, this adapter
+ * carries the decision out.
  */
 import {
   ApiException,
@@ -12,9 +13,10 @@ import {
   type V1Job,
   type V1Node,
   type V1Pod,
+  type V1Secret,
 } from "@kubernetes/client-node";
 import { commonLabels, LABELS } from "../../charts/names";
-import type { RunnerJob } from "../../charts/runner-job";
+import type { RunnerJob, RunTokenSecret } from "../../charts/runner-job";
 import { ResilientInformer } from "./resilient-informer";
 
 /** What the run lifecycle needs from a cluster; `KubeCluster` is the real one. */
@@ -30,12 +32,19 @@ export interface ClusterPort {
   runJobs(): V1Job[];
   /** The pods of one run (cached). */
   podsOfRun(runId: string): V1Pod[];
-  /** Create a Job; `exists` when one of that name is already there (nothing is created twice). */
-  createJob(job: RunnerJob): Promise<"created" | "exists">;
+  /**
+   * Create a Job; `exists` when one of that name is already there (nothing is created twice).
+   * `uid` is the created Job's, from the API server's answer.
+   */
+  createJob(job: RunnerJob): Promise<{ readonly outcome: "created" | "exists"; readonly uid?: string }>;
   /** Read a Job from the API server (not the cache); undefined when absent. */
   readJob(namespace: string, name: string): Promise<V1Job | undefined>;
   /** Delete a Job and its pods; absent is fine. */
   deleteJob(namespace: string, name: string): Promise<void>;
+  /** Create a run's token Secret; `exists` when one of that name is already there (it is not read). */
+  createSecret(secret: RunTokenSecret): Promise<"created" | "exists">;
+  /** Delete a Secret; absent is fine. */
+  deleteSecret(namespace: string, name: string): Promise<void>;
 }
 
 /** Informer counters, for /metrics. */
@@ -130,12 +139,12 @@ export class KubeCluster implements ClusterPort {
     return this.pods.items().filter((p) => p.metadata?.labels?.[LABELS.runId] === runId);
   }
 
-  async createJob(job: RunnerJob): Promise<"created" | "exists"> {
+  async createJob(job: RunnerJob): Promise<{ outcome: "created" | "exists"; uid?: string }> {
     try {
-      await this.batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as V1Job });
-      return "created";
+      const created = await this.batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as V1Job });
+      return { outcome: "created", uid: created.metadata?.uid };
     } catch (error) {
-      if (error instanceof ApiException && error.code === 409) return "exists";
+      if (error instanceof ApiException && error.code === 409) return { outcome: "exists" };
       throw describeApiError(error, `create Job ${job.metadata.namespace}/${job.metadata.name}`);
     }
   }
@@ -156,6 +165,26 @@ export class KubeCluster implements ClusterPort {
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) return;
       throw describeApiError(error, `delete Job ${namespace}/${name}`);
+    }
+  }
+
+  async createSecret(secret: RunTokenSecret): Promise<"created" | "exists"> {
+    const { namespace, name } = secret.metadata;
+    try {
+      await this.core.createNamespacedSecret({ namespace, body: secret as V1Secret });
+      return "created";
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 409) return "exists";
+      throw describeApiError(error, `create Secret ${namespace}/${name}`);
+    }
+  }
+
+  async deleteSecret(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedSecret({ namespace, name });
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return;
+      throw describeApiError(error, `delete Secret ${namespace}/${name}`);
     }
   }
 }

@@ -2,14 +2,26 @@
  * The Job reconciler: compares the store's active runs with the cluster's runner Jobs and fixes
  * the difference. A running pod makes its run `running`; a finished one finishes it from the
  * termination message (and `results.json`); a lost node requeues it once; a Job the store does
- * not know is adopted; a Job of a cancelled run is deleted. Level-triggered and idempotent, so a
- * restarted controller picks up where it left off.
+ * not know is adopted; a Job of a cancelled run is deleted; a pod waiting for its token Secret
+ * gets one. Level-triggered and idempotent, so a restarted controller picks up where it left off.
+ *
+ * A succeeded run's metrics are what the controller read from the runner's own outputs:
+ * `results.json` under the run's prefix in the artifact bucket, else the termination message
+ * (written by the runner process, reported by the kubelet). Metrics the run's events reported
+ * are dropped then, even when no other source has any: events come over HTTP with a bearer
+ * token, so they are news while the run is active, never a result to rank.
  */
-import type { V1Job } from "@kubernetes/client-node";
+import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import { LABELS, learnerNamespace, runJobName } from "../../charts/names";
-import { ATTEMPT_ANNOTATION, GRANTED_VRAM_ANNOTATION, RUN_SPEC_ANNOTATION } from "../../charts/runner-job";
+import {
+  ATTEMPT_ANNOTATION,
+  GRANTED_VRAM_ANNOTATION,
+  RUN_SPEC_ANNOTATION,
+  RUNNER_CONTAINER,
+  runTokenSecretName,
+} from "../../charts/runner-job";
 import { interpretJob, type JobOutcome } from "../../charts/runner-job-outcome";
-import { RunResultSchema } from "../../schema/run-result";
+import { type MetricValues, RunResultSchema } from "../../schema/run-result";
 import { RunSpecSchema } from "../../schema/run-spec";
 import type { ArtifactStore } from "../artifacts/artifact-store";
 import type { ClusterPort } from "../cluster/kube-cluster";
@@ -91,6 +103,10 @@ export class JobReconciler {
     }
     const pods = cluster.podsOfRun(run.id);
     const outcome = interpretJob(job, pods, run.grantedMiB ?? run.estimate.totalMiB);
+    if (outcome.kind === "pending" && pods.some((pod) => waitsForSecret(pod, runTokenSecretName(run.id)))) {
+      await this.deps.jobs.restoreTokenSecret(run, job);
+      return;
+    }
     if (outcome.kind === "failed" && !outcome.summary && pods.length === 0 && this.nodeIsGone(run.placement?.node)) {
       // The node went away with the pod on it (spot reclaim, scale-in): the pod was garbage-collected
       // and the Job counted it as failed. That is a lost node, not a failed run.
@@ -127,6 +143,14 @@ export class JobReconciler {
     const summary = outcome.summary;
     const finishedAt = outcome.finishedAt ?? nowIso;
     const results = outcome.kind === "succeeded" ? await this.readResults(run) : undefined;
+    const verified = results?.metrics ?? (summary ? { before: summary.before, after: summary.after } : undefined);
+    if (outcome.kind === "succeeded" && run.metrics?.after && !sameMetrics(run.metrics.after, verified?.after)) {
+      this.deps.log(
+        `run ${run.id}: its events reported after-training metrics ${JSON.stringify(run.metrics.after)}, ` +
+          `but ${results ? "results.json" : "its termination message"} says ${JSON.stringify(verified?.after ?? null)}; ` +
+          "the run keeps (and the leaderboard ranks) the latter",
+      );
+    }
     const updated = store.updateRun(
       run.id,
       {
@@ -135,10 +159,11 @@ export class JobReconciler {
         finishedAt,
         startedAt: run.startedAt ?? finishedAt,
         peakVramMiB: Math.max(run.peakVramMiB ?? 0, summary?.peakVramMiB ?? 0, results?.peakVramMiB ?? 0) || undefined,
-        metrics: {
-          before: results?.metrics?.before ?? summary?.before ?? run.metrics?.before,
-          after: results?.metrics?.after ?? summary?.after ?? run.metrics?.after,
-        },
+        // A succeeded run keeps only verified metrics; a failed one keeps what it got to measure.
+        metrics:
+          outcome.kind === "succeeded"
+            ? { before: verified?.before, after: verified?.after }
+            : { before: summary?.before ?? run.metrics?.before, after: summary?.after ?? run.metrics?.after },
         samples: results?.samples,
         lastLoss: summary?.finalLoss ?? run.lastLoss,
       },
@@ -159,7 +184,18 @@ export class JobReconciler {
       const reason = `requeued: ${why}`;
       const updated = store.updateRun(
         run.id,
-        { state: "queued", placement: null, grantedMiB: null, startedAt: null, runTokenSha256: null, reason },
+        {
+          state: "queued",
+          placement: null,
+          grantedMiB: null,
+          startedAt: null,
+          runTokenSha256: null,
+          runTokenExpiresAtMs: null,
+          // The next attempt trains from step 0; its events are checked against its own steps.
+          step: null,
+          totalSteps: null,
+          reason,
+        },
         ["starting", "running"],
       );
       if (updated) states.record(run.id, "queued", reason);
@@ -229,6 +265,17 @@ export class JobReconciler {
       return undefined;
     }
   }
+}
+
+/** Whether a pod's runner container waits because its token Secret is missing (the kubelet retries until it exists). */
+function waitsForSecret(pod: V1Pod, secretName: string): boolean {
+  const waiting = pod.status?.containerStatuses?.find((c) => c.name === RUNNER_CONTAINER)?.state?.waiting;
+  return waiting?.reason === "CreateContainerConfigError" && (waiting.message ?? "").includes(secretName);
+}
+
+/** Whether two sets of metrics say the same (both absent counts as the same). */
+function sameMetrics(a: MetricValues | undefined, b: MetricValues | undefined): boolean {
+  return a?.perplexity === b?.perplexity && a?.rougeL === b?.rougeL && a?.bleu === b?.bleu;
 }
 
 /** What a runner Job's annotations and node affinity say about its run; undefined without a readable spec. */

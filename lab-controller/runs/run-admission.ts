@@ -1,18 +1,18 @@
 /**
  * Admission: a learner's partial RunSpec is resolved against the exercise's defaults and the
- * cohort's model catalog, an uploaded dataset is checked, the estimator predicts the peak VRAM,
+ * cohort's model catalog, a dataset named by upload id is looked up among that learner's own
+ * uploads (its uri and sha256 come from the controller's record, never from the request), a
+ * dataset sent inline is checked and becomes an upload, the estimator predicts the peak VRAM,
  * and the scheduler's `refusalReason` refuses what can never run, with nearby configurations
  * that fit. What may run is stored `queued`; the scheduling rounds place it.
  */
 import { randomBytes } from "node:crypto";
-import { datasetObjectKey } from "../../charts/names";
 import { largestSlotMiB, type QueuedRun, refusalReason } from "../../core/scheduler";
 import { estimatePeakVram, UnknownModelError } from "../../core/vram/estimate-peak-vram";
 import { type FitSuggestion, suggestFit } from "../../core/vram/suggest-fit";
 import type { Cohort } from "../../schema/cohort";
-import { type RunSpec, RunSpecError, resolveRunSpec } from "../../schema/run-spec";
-import type { ArtifactStore } from "../artifacts/artifact-store";
-import { checkDatasetUpload } from "../artifacts/dataset-upload";
+import { type RunSpec, RunSpecError, resolveRunSpec, type UploadRecord } from "../../schema/run-spec";
+import { type DatasetLibrary, DatasetUploadError } from "../artifacts/dataset-library";
 import type { RunStore } from "../store/run-store";
 import type { GpuSlots } from "./gpu-slots";
 import type { Run, RunEstimate } from "./run";
@@ -34,7 +34,7 @@ export class RunInputError extends Error {
 export interface SubmitRequest {
   /** Partial RunSpec; `exercise` picks the defaults (default: the cohort's first exercise). */
   readonly spec?: unknown;
-  /** A JSONL dataset uploaded with the run. */
+  /** A JSONL dataset sent with the run: it becomes one of the learner's uploads, and the spec names it. */
   readonly dataset?: { readonly name: string; readonly contentBase64: string };
 }
 
@@ -70,10 +70,8 @@ export interface RunAdmissionDeps {
   readonly slots: GpuSlots;
   readonly usage: UsageAccounting;
   readonly states: RunStateRecorder;
-  /** The artifact bucket; without it dataset uploads are refused. */
-  readonly artifacts?: ArtifactStore;
-  /** Bucket name for `s3://` URIs. */
-  readonly bucket: string;
+  /** The learners' uploads: where a spec's upload id is resolved and an inline dataset is stored. */
+  readonly datasets: DatasetLibrary;
   /** Clock, ms since the epoch. */
   readonly now: () => number;
   /** Run id generator. */
@@ -84,35 +82,19 @@ export interface RunAdmissionDeps {
 export class RunAdmission {
   constructor(private readonly deps: RunAdmissionDeps) {}
 
-  /** Resolve, estimate and check a spec without storing anything. */
+  /** Resolve, estimate and check a spec without storing anything (an inline dataset is checked, not stored). */
   estimate(learnerId: string, request: SubmitRequest): FitReport {
-    const spec = resolveSubmittedSpec(
-      this.deps.cohort,
-      request.spec,
-      request.dataset ? { name: request.dataset.name } : undefined,
-    );
+    const inline = request.dataset ? this.previewInline(learnerId, request.dataset) : undefined;
+    const spec = resolveSubmittedSpec(this.deps.cohort, request.spec, this.uploadsOf(learnerId), inline);
     return this.fitReport(learnerId, spec);
   }
 
-  /** Validate and estimate a submission; refuse it, or upload its dataset and store it `queued`. */
+  /** Validate and estimate a submission; refuse it, or store its inline dataset as an upload and the run `queued`. */
   async enqueue(learnerId: string, request: SubmitRequest): Promise<AdmissionResult> {
-    const { cohort, store } = this.deps;
-    let dataset: { name: string; uri: string; sha256: string } | undefined;
-    let upload: { key: string; bytes: Buffer } | undefined;
-    if (request.dataset) {
-      if (!this.deps.artifacts)
-        throw new RunInputError("dataset uploads need the artifact bucket, which this controller has not been given");
-      let checked: ReturnType<typeof checkDatasetUpload>;
-      try {
-        checked = checkDatasetUpload(request.dataset.name, request.dataset.contentBase64);
-      } catch (error) {
-        throw new RunInputError((error as Error).message);
-      }
-      const key = datasetObjectKey(cohort.name, learnerId, checked.sha256);
-      dataset = { name: request.dataset.name, uri: `s3://${this.deps.bucket}/${key}`, sha256: checked.sha256 };
-      upload = { key, bytes: checked.bytes };
-    }
-    const spec = resolveSubmittedSpec(cohort, request.spec, dataset);
+    const { store } = this.deps;
+    if (request.dataset) this.asInput(() => this.deps.datasets.bucketOrRefuse());
+    const inline = request.dataset ? this.previewInline(learnerId, request.dataset) : undefined;
+    let spec = resolveSubmittedSpec(this.deps.cohort, request.spec, this.uploadsOf(learnerId), inline);
     const active = store.activeRuns();
     const fit = this.fitReport(learnerId, spec, active);
     const learner = this.deps.usage.learnerStates(active).find((l) => l.learnerId === learnerId);
@@ -125,13 +107,48 @@ export class RunAdmission {
     };
     const refusal = refusalReason(probe, learner, this.deps.slots.states(active));
     if (refusal) return { decision: "refused", reason: refusal, fit };
-    if (upload) await this.deps.artifacts?.put(upload.key, upload.bytes, "application/x-ndjson");
+    if (request.dataset && spec.dataset.source === "upload") {
+      // Stored only now that the run may go ahead; the same bytes uploaded before keep their first record.
+      const record = await this.uploadInline(learnerId, request.dataset);
+      spec = {
+        ...spec,
+        dataset: { ...spec.dataset, id: record.id, name: record.name, uri: record.uri, sha256: record.sha256 },
+      };
+    }
 
     const id = this.deps.newRunId();
     const createdAt = new Date(this.deps.now()).toISOString();
     store.insertRun({ id, learnerId, spec, estimate: fit.estimate, state: "queued", createdAt });
     this.deps.states.record(id, "queued");
     return { decision: "stored", runId: id, fit };
+  }
+
+  /** How a spec's upload ids resolve for this learner: their own uploads only. */
+  private uploadsOf(learnerId: string): (id: string) => UploadRecord | undefined {
+    return (id) => this.deps.datasets.findOwn(learnerId, id);
+  }
+
+  /** `work`'s answer, with an upload the learner got wrong as the RunInputError the API answers 400 for. */
+  private asInput<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof DatasetUploadError) throw new RunInputError(error.message);
+      throw error;
+    }
+  }
+
+  private previewInline(learnerId: string, dataset: NonNullable<SubmitRequest["dataset"]>): UploadRecord {
+    return this.asInput(() => this.deps.datasets.preview(learnerId, dataset.name, dataset.contentBase64));
+  }
+
+  private async uploadInline(learnerId: string, dataset: NonNullable<SubmitRequest["dataset"]>) {
+    try {
+      return await this.deps.datasets.upload(learnerId, dataset.name, dataset.contentBase64);
+    } catch (error) {
+      if (error instanceof DatasetUploadError) throw new RunInputError(error.message);
+      throw error;
+    }
   }
 
   private fitReport(
@@ -167,14 +184,20 @@ export class RunAdmission {
   }
 }
 
+/** The id an inline dataset stands under while a spec is resolved, before it is stored (it matches `DATASET_ID_PATTERN`). */
+const INLINE_UPLOAD_ID = "ds-notstoredyet";
+
 /**
  * A learner's partial RunSpec resolved against its exercise's defaults (default: the cohort's
- * first exercise), with an uploaded dataset filled in; every problem is a RunInputError with its `spec.` path.
+ * first exercise). A dataset named by id resolves through `findUpload` (the learner's own
+ * uploads); an `inline` dataset sent with the request takes the spec's dataset over (its
+ * `testSplit` is kept). Every problem is a RunInputError with its `spec.` path.
  */
 export function resolveSubmittedSpec(
   cohort: Cohort,
   input: unknown,
-  dataset?: { name: string; uri?: string; sha256?: string },
+  findUpload: (id: string) => UploadRecord | undefined,
+  inline?: UploadRecord,
 ): RunSpec {
   const given = (input ?? {}) as Record<string, unknown>;
   if (typeof given !== "object" || Array.isArray(given))
@@ -186,20 +209,19 @@ export function resolveSubmittedSpec(
       `spec.exercise: unknown exercise \`${exerciseId}\`: use one of ${cohort.exercises.map((e) => e.id).join(", ")}`,
     );
   }
-  const withDataset = dataset
-    ? {
-        ...given,
-        dataset: {
-          ...((given.dataset as Record<string, unknown> | undefined) ?? {}),
-          source: "upload",
-          name: dataset.name,
-          ...(dataset.uri ? { uri: dataset.uri, sha256: dataset.sha256 } : {}),
-        },
-      }
-    : given;
+  let withDataset = given;
+  const givenDataset = given.dataset ?? {};
+  if (inline && typeof givenDataset === "object" && !Array.isArray(givenDataset)) {
+    // The inline file is the dataset: `source` and `name` (which older clients send) give way to it;
+    // anything else stays, so a `uri` or `sha256` in the request is still refused by the schema.
+    const { source: _source, name: _name, ...rest } = givenDataset as Record<string, unknown>;
+    withDataset = { ...given, dataset: { ...rest, source: "upload", id: INLINE_UPLOAD_ID } };
+  }
   let spec: RunSpec;
   try {
-    spec = resolveRunSpec(withDataset, exercise.id, exercise.defaults);
+    spec = resolveRunSpec(withDataset, exercise.id, exercise.defaults, {
+      findUpload: (id) => (inline && id === INLINE_UPLOAD_ID ? inline : findUpload(id)),
+    });
   } catch (error) {
     if (error instanceof RunSpecError)
       throw new RunInputError(
@@ -208,14 +230,13 @@ export function resolveSubmittedSpec(
       );
     throw error;
   }
+  if (spec.dataset.source === "upload" && spec.dataset.id === INLINE_UPLOAD_ID) {
+    const { id: _id, ...unstored } = spec.dataset;
+    spec = { ...spec, dataset: unstored };
+  }
   if (!cohort.models.some((m) => m.id === spec.baseModel)) {
     throw new RunInputError(
       `spec.baseModel: \`${spec.baseModel}\` is not in this cohort's model catalog: use one of ${cohort.models.map((m) => m.id).join(", ")}`,
-    );
-  }
-  if (spec.dataset.source === "upload" && !spec.dataset.uri && !dataset) {
-    throw new RunInputError(
-      "spec.dataset: source `upload` needs the file: send it as `dataset: { name, contentBase64 }`",
     );
   }
   return spec;

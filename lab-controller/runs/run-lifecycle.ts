@@ -14,6 +14,7 @@ import type { GpuState, LearnerState } from "../../core/scheduler";
 import type { Cohort } from "../../schema/cohort";
 import type { RunnerEvent } from "../../schema/run-result";
 import type { ArtifactStore } from "../artifacts/artifact-store";
+import { DatasetLibrary } from "../artifacts/dataset-library";
 import type { ClusterPort } from "../cluster/kube-cluster";
 import type { RunStore, StoredEvent } from "../store/run-store";
 import { GpuSlots } from "./gpu-slots";
@@ -61,6 +62,8 @@ export interface RunLifecycleDeps {
 export class RunLifecycle {
   /** Events of all runs, for SSE. */
   readonly bus = new RunEventBus();
+  /** The learners' dataset uploads (`/v1/datasets`; a spec names one by id). */
+  readonly datasets: DatasetLibrary;
   private readonly store: RunStore;
   private readonly cluster: ClusterPort;
   private readonly now: () => number;
@@ -95,7 +98,8 @@ export class RunLifecycle {
     this.liveFacts = new LiveRunFacts(cohort, store, now);
     this.states = new RunStateRecorder(store, this.bus, this.liveFacts);
     const shared = { cohort, store, slots: this.slots, usage: this.usage, states: this.states, bucket, now };
-    this.admission = new RunAdmission({ ...shared, artifacts, newRunId: deps.newRunId ?? newRunId });
+    this.datasets = new DatasetLibrary({ cohortName: cohort.name, store: store.datasets, artifacts, bucket, now });
+    this.admission = new RunAdmission({ ...shared, datasets: this.datasets, newRunId: deps.newRunId ?? newRunId });
     this.rounds = new SchedulingRounds({ ...shared, liveFacts: this.liveFacts });
     this.jobs = new RunJobCreator({
       ...shared,
@@ -106,7 +110,7 @@ export class RunLifecycle {
       log,
     });
     this.reconciler = new JobReconciler({ ...shared, cluster, jobs: this.jobs, artifacts, log });
-    this.runnerEvents = new RunnerEventIntake(store, this.bus, this.states, now);
+    this.runnerEvents = new RunnerEventIntake(store, this.bus, this.states, now, this.slots);
     store.replacePeople([
       ...cohort.learners.map((p) => ({ id: p.id, name: p.name, role: "learner" as const })),
       ...cohort.instructors.map((p) => ({ id: p.id, name: p.name, role: "instructor" as const })),
@@ -193,7 +197,7 @@ export class RunLifecycle {
     return this.runView(runId);
   }
 
-  /** Take one runner event (already schema-checked). A repeated `seq` is ignored. */
+  /** Take one runner event (already schema-checked). A repeated `seq` is ignored; an implausible one throws a RunInputError (400). */
   acceptRunnerEvent(runId: string, event: RunnerEvent): StoredEvent | undefined {
     return this.runnerEvents.accept(runId, event);
   }

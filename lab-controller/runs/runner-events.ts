@@ -1,13 +1,21 @@
 /**
- * Events a runner posts about its run (progress, memory, metrics, phase): stored once per
- * `seq`, folded into the run's live fields, published to the run's subscribers. The first event
- * of a `starting` run is proof that it runs, even before the informer sees the pod.
+ * Events a runner posts about its run (progress, memory, metrics, phase): checked against the
+ * run (runner-event-checks.ts), stored once per `seq`, folded into the run's live fields,
+ * published to the run's subscribers. The first event of a `starting` run is proof that it runs,
+ * even before the informer sees the pod.
+ *
+ * Event metrics are live news, not results: while the run is active they fill `run.metrics` for
+ * the learner to watch, and when it succeeds the job reconciler replaces them with what the
+ * runner wrote to results.json (or its termination message). The leaderboard ranks only those.
  */
 import type { RunnerEvent } from "../../schema/run-result";
 import type { RunStore, StoredEvent } from "../store/run-store";
-import { FINAL_STATES } from "./run";
+import { type GpuSlots, sharingOf } from "./gpu-slots";
+import { FINAL_STATES, type Run } from "./run";
+import { RunInputError } from "./run-admission";
 import type { RunEventBus } from "./run-event-bus";
 import type { RunStateRecorder } from "./run-state-recorder";
+import { memoryCeilingMiB, type RunGpuMemory, runnerEventProblems } from "./runner-event-checks";
 
 /** Takes runner events into the store and onto the bus. */
 export class RunnerEventIntake {
@@ -16,13 +24,23 @@ export class RunnerEventIntake {
     private readonly bus: RunEventBus,
     private readonly states: RunStateRecorder,
     private readonly now: () => number,
+    /** The cohort's GPUs, to bound memory figures by the run's GPU; without it only the run's grant bounds them. */
+    private readonly slots?: GpuSlots,
   ) {}
 
-  /** Take one runner event (already schema-checked). A repeated `seq`, or an event of a final run, is ignored. */
+  /**
+   * Take one runner event (already schema-checked). A repeated `seq`, or an event of a final
+   * run, is ignored. An implausible event (a step that goes back, memory the run cannot hold)
+   * throws a RunInputError naming the field, which the API answers with 400.
+   */
   accept(runId: string, event: RunnerEvent): StoredEvent | undefined {
     const { store } = this;
     const run = store.getRun(runId);
     if (!run || FINAL_STATES.has(run.state)) return undefined;
+    const problems = runnerEventProblems(event, run, memoryCeilingMiB(this.gpuMemoryOf(run)));
+    if (problems.length > 0) {
+      throw new RunInputError(`runner event ${event.seq} (${event.type}) refused: ${problems.join("; ")}`, problems);
+    }
     const { type, seq, ...data } = event;
     const stored = store.appendEvent(runId, { type, data, attempt: run.attempts, runnerSeq: seq });
     if (!stored) return undefined;
@@ -43,5 +61,19 @@ export class RunnerEventIntake {
     }
     this.bus.publish(runId, stored);
     return stored;
+  }
+
+  /** The GPU memory the run can use: its grant, and its GPU (or MIG slice) when the cluster shows it. */
+  private gpuMemoryOf(run: Run): RunGpuMemory {
+    const grantedMiB = run.grantedMiB ?? run.estimate.totalMiB;
+    const device = this.slots
+      ?.devices()
+      .find((d) => d.node === run.placement?.node && d.index === run.placement?.gpuIndex);
+    if (!this.slots || !device) {
+      // Its node is gone from the cache (or unknown): bound it by the largest GPU the cohort has.
+      return { sharing: "exclusive", grantedMiB, deviceMiB: this.slots?.largestDeclaredSlotMiB() };
+    }
+    const pool = this.slots.poolOf(device);
+    return { sharing: pool.sharing, grantedMiB, deviceMiB: sharingOf(pool).migProfileMiB ?? device.totalMiB };
   }
 }

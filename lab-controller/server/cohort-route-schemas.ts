@@ -58,6 +58,11 @@ export const LeaderboardSchema = z.object({
       exercise: z.string(),
       before: MetricValuesSchema.optional(),
       after: MetricValuesSchema.optional(),
+      verified: z
+        .literal(true)
+        .describe(
+          "The metrics are the ones the controller read from the run's results.json (else its termination message) when it succeeded; what the runner's events said is never ranked.",
+        ),
     }),
   ),
 });

@@ -102,7 +102,8 @@ export function registerCohortRoutes(server: FastifyInstance, deps: ControllerSe
     "/v1/leaderboard",
     {
       schema: {
-        summary: "Best run per learner and exercise, ranked by after-training metrics.",
+        summary:
+          "Best run per learner and exercise, ranked by after-training metrics the controller read from the run's results.json (or termination message), never from its events.",
         tags: ["cohort"],
         response: { 200: LeaderboardSchema, ...errorResponses(401, 403) },
       },
@@ -111,8 +112,17 @@ export function registerCohortRoutes(server: FastifyInstance, deps: ControllerSe
       if (!requirePerson(request, reply)) return reply;
       const best = new Map<
         string,
-        { learnerId: string; runId: string; exercise: string; before?: MetricValues; after?: MetricValues }
+        {
+          learnerId: string;
+          runId: string;
+          exercise: string;
+          before?: MetricValues;
+          after?: MetricValues;
+          verified: true;
+        }
       >();
+      // A succeeded run's metrics are the verified ones: the job reconciler replaced whatever its
+      // events said with results.json (or the termination message) when it finished.
       for (const run of store.listRuns({ states: ["succeeded"], limit: 100_000 })) {
         if (!run.metrics?.after) continue;
         const key = `${run.learnerId}/${run.exercise}`;
@@ -122,6 +132,7 @@ export function registerCohortRoutes(server: FastifyInstance, deps: ControllerSe
           exercise: run.exercise,
           before: run.metrics.before,
           after: run.metrics.after,
+          verified: true as const,
         };
         const current = best.get(key);
         if (!current || compareMetrics(entry.after, current.after) < 0) best.set(key, entry);
@@ -136,8 +147,10 @@ export function registerCohortRoutes(server: FastifyInstance, deps: ControllerSe
   app.get(
     "/v1/events",
     {
+      config: { eventStream: true },
       schema: {
         summary: "Instructors: server-sent `state` events of every run.",
+        operationId: "streamCohortEvents",
         tags: ["cohort"],
         response: {
           200: {

@@ -24,9 +24,11 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 const ERROR_MEANINGS: Readonly<Record<number, string>> = {
   400: "Invalid input: `error` says what, and `problems` lists each field of an invalid run spec or runner event.",
   401: "No token or an unknown one (`WWW-Authenticate: Bearer`).",
-  403: "Not allowed for this role.",
+  403: "Not allowed for this role, or a cookie request from another origin.",
   404: "No such run, or not yours.",
   413: "The body is too large (a dataset may be at most 16 MiB).",
+  429: "Too many requests, or too many open event streams, for this caller: wait and retry.",
+  500: "The controller failed; the request is logged.",
   503: "The controller lacks what this needs (e.g. an artifact bucket).",
 };
 

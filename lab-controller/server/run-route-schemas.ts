@@ -6,13 +6,19 @@
  */
 import { z } from "zod";
 import { LossPointSchema, MetricValuesSchema, RUN_PHASES, SampleSchema } from "../../schema/run-result";
-import { RunSpecInputSchema, RunSpecSchema } from "../../schema/run-spec";
+import { DatasetDisplayNameSchema, RunSpecInputSchema, RunSpecSchema } from "../../schema/run-spec";
 import type { ArtifactLink } from "../artifacts/artifact-store";
 import { RUN_STATES, type Run } from "../runs/run";
 import type { FitReport } from "../runs/run-lifecycle";
+import { LearnerIdSchema, RunIdSchema } from "./api-identifiers";
 
-/** Run ids are 12 lower-case base-32 characters; the path accepts any string and answers 404 for a malformed one. */
-export const RunIdParamsSchema = z.object({ id: z.string().describe("The run id, e.g. `k3v9q2m7xw4a`.") });
+/** The `:id` of a run's path: 12 lower-case base-32 characters as `newRunId` makes them; anything else answers 400. */
+export const RunIdParamsSchema = z.object({ id: RunIdSchema.describe("The run id, e.g. `k3v7q2m7xw4a`.") });
+
+/** Query of `GET /v1/runs`: a malformed `learner` answers 400. */
+export const RunListQuerySchema = z.object({
+  learner: LearnerIdSchema.optional().describe("Instructors: only this learner's runs."),
+});
 
 /** The resolved RunSpec as one component (a copy of `RunSpecSchema`: registering the original would change other generators' output). */
 export const RunSpecComponentSchema = RunSpecSchema.meta({
@@ -27,30 +33,20 @@ export const RunSpecInputComponentSchema = RunSpecInputSchema.meta({
     "A partial RunSpec (schema/run-spec.ts): missing fields come from the exercise's defaults, then the method's. Unknown keys are refused.",
 });
 
-/** Body of `POST /v1/login`. Unknown keys are ignored. */
-export const LoginRequestSchema = z.object({
-  token: z.string().max(512).describe("A learner's or instructor's token."),
-});
-
-/** A learner or instructor, as `/v1/login` and `/v1/me` answer. */
-export const PersonSchema = z.object({
-  role: z.enum(["learner", "instructor"]),
-  id: z.string(),
-  name: z.string(),
-});
-
 /** Body of `POST /v1/estimate` and `POST /v1/runs`. */
 export const SubmitRunRequestSchema = z
   .object({
     spec: RunSpecInputComponentSchema.optional(),
     dataset: z
       .object({
-        name: z.string().min(1).max(200).describe("The file's name, for display."),
+        name: DatasetDisplayNameSchema.describe("The file's name, for display (no path separators)."),
         contentBase64: z.string().describe("The JSONL file, base64-encoded (at most 16 MiB decoded)."),
       })
       .optional()
-      .describe("A JSONL dataset uploaded with the run; the run's `spec.dataset` becomes `source: upload`."),
-    learnerId: z.string().optional().describe("Instructors only: submit on behalf of this learner."),
+      .describe(
+        "A JSONL dataset sent with the run: it becomes one of the learner's uploads (as POST /v1/datasets would store it) and the run's `spec.dataset` names it (`source: upload`, its `id`). The same as uploading first and naming the id.",
+      ),
+    learnerId: LearnerIdSchema.optional().describe("Instructors only: submit on behalf of this learner."),
   })
   .strict();
 

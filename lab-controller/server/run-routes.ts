@@ -1,5 +1,5 @@
 /**
- * The run endpoints: login/me, estimate, submit, list, read, cancel, events (SSE and the
+ * The run endpoints: estimate, submit, list, read, cancel, events (SSE and the
  * runner's POST), loss history and artifact links. A learner sees only their own runs (another
  * learner's run answers 404, so ids cannot be probed); an instructor sees every run; a runner
  * token may only post events for its own run.
@@ -10,25 +10,21 @@ import { z } from "zod";
 import { RunnerEventSchema } from "../../schema/run-result";
 import { describeIssues } from "../../schema/run-spec";
 import type { Run } from "../runs/run";
-import { clearSessionCookie, setSessionCookie } from "./authenticate";
 import { errorResponses, rejectUnlessDeferred } from "./error-body";
 import {
   ArtifactLinksSchema,
   FitReportSchema,
-  LoginRequestSchema,
   LossHistorySchema,
-  PersonSchema,
   RefusedRunSchema,
   RunIdParamsSchema,
+  RunListQuerySchema,
   RunnerEventAckSchema,
   RunSchema,
   SubmitRunRequestSchema,
   SubmittedRunSchema,
 } from "./run-route-schemas";
-import { type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./server-context";
+import { actingLearner, type ControllerServerDeps, RUN_BODY_LIMIT_BYTES, requirePerson } from "./server-context";
 import { lastEventId, openSseStream } from "./sse-stream";
-
-const RUN_ID = /^[a-z0-9]{1,40}$/;
 
 /**
  * A problem inside `spec` (not `spec` missing its object): the lifecycle reports it, after the
@@ -44,14 +40,15 @@ const isJsonObject = (value: unknown): boolean => value !== null && typeof value
 /** Register the run routes on `app`. */
 export function registerRunRoutes(server: FastifyInstance, deps: ControllerServerDeps): void {
   const app = server.withTypeProvider<ZodTypeProvider>();
-  const { lifecycle, store, tokens } = deps;
+  const { lifecycle, store } = deps;
 
   /** The run named in the path, if the caller may see it; otherwise answers 404 and returns undefined. */
   const visibleRun = (request: FastifyRequest, reply: FastifyReply): Run | undefined => {
     const { id } = request.params as { id: string };
     const p = requirePerson(request, reply);
     if (!p) return undefined;
-    const run = RUN_ID.test(id) ? lifecycle.runView(id) : undefined;
+    // The id already matched RunIdParamsSchema (a malformed one answered 400).
+    const run = lifecycle.runView(id);
     if (!run || (p.role === "learner" && run.learnerId !== p.id)) {
       reply
         .code(404)
@@ -61,81 +58,9 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
     return run;
   };
 
-  const behindTls = (request: FastifyRequest): boolean =>
-    request.protocol === "https" || request.headers["x-forwarded-proto"] === "https";
-
-  app.post(
-    "/v1/login",
-    {
-      config: { public: true },
-      schema: {
-        summary: "Exchange a token for an HttpOnly session cookie (for the dashboard).",
-        tags: ["auth"],
-        security: [],
-        body: LoginRequestSchema,
-        response: { 200: PersonSchema, ...errorResponses(400, 401) },
-      },
-    },
-    async (request, reply) => {
-      const person = tokens.lookup(request.body.token);
-      if (!person || person.role === "runner") return reply.code(401).send({ error: "unknown token" });
-      setSessionCookie(reply, request.body.token, behindTls(request));
-      return { role: person.role, id: person.id, name: person.name };
-    },
-  );
-
-  app.post(
-    "/v1/logout",
-    {
-      config: { public: true },
-      schema: {
-        summary: "Clear the session cookie.",
-        tags: ["auth"],
-        security: [],
-        response: { 200: z.object({ ok: z.boolean() }) },
-      },
-    },
-    async (request, reply) => {
-      clearSessionCookie(reply, behindTls(request));
-      return { ok: true };
-    },
-  );
-
-  app.get(
-    "/v1/me",
-    {
-      schema: {
-        summary: "Who the token belongs to.",
-        tags: ["auth"],
-        response: { 200: PersonSchema, ...errorResponses(401, 403) },
-      },
-    },
-    async (request, reply) => {
-      const p = requirePerson(request, reply);
-      if (!p) return reply;
-      return { role: p.role, id: p.id, name: p.name };
-    },
-  );
-
   /** The learner a submission is for: the caller, or (instructors) `learnerId`. */
-  const submitter = (request: FastifyRequest, reply: FastifyReply, asked: string | undefined): string | undefined => {
-    const p = requirePerson(request, reply);
-    if (!p) return undefined;
-    if (p.role === "learner") {
-      if (asked !== undefined && asked !== p.id) {
-        reply.code(403).send({ error: "a learner can only submit runs for themselves: remove `learnerId`" });
-        return undefined;
-      }
-      return p.id;
-    }
-    if (!asked || !deps.cohort.learners.some((l) => l.id === asked)) {
-      reply
-        .code(400)
-        .send({ error: "instructors submit on behalf of a learner: set `learnerId` to a learner on the roster" });
-      return undefined;
-    }
-    return asked;
-  };
+  const submitter = (request: FastifyRequest, reply: FastifyReply, asked: string | undefined) =>
+    actingLearner(request, reply, deps.cohort, asked, "submit", "runs");
 
   app.post(
     "/v1/estimate",
@@ -204,9 +129,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
       schema: {
         summary: "Runs, newest first: a learner's own, or (instructors) everyone's, optionally `?learner=<id>`.",
         tags: ["runs"],
-        querystring: z.object({
-          learner: z.string().optional().describe("Instructors: only this learner's runs."),
-        }),
+        querystring: RunListQuerySchema,
         response: { 200: z.object({ runs: z.array(RunSchema) }), ...errorResponses(400, 401, 403) },
       },
     },
@@ -225,7 +148,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
         summary: "One run: state, queue position, ETA, metrics.",
         tags: ["runs"],
         params: RunIdParamsSchema,
-        response: { 200: RunSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: RunSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => visibleRun(request, reply) ?? reply,
@@ -238,7 +161,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
         summary: "Cancel a run and delete its Job.",
         tags: ["runs"],
         params: RunIdParamsSchema,
-        response: { 200: RunSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: RunSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -254,8 +177,10 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
   app.get(
     "/v1/runs/:id/events",
     {
+      config: { eventStream: true },
       schema: {
         summary: "Server-sent events of a run: progress, phase, memory, metrics, state. Honours Last-Event-ID.",
+        operationId: "streamRunEvents",
         tags: ["runs"],
         params: RunIdParamsSchema,
         response: {
@@ -263,7 +188,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
             description: "An event stream: named events with `id:` lines and JSON data.",
             content: { "text/event-stream": { schema: z.string() } },
           },
-          ...errorResponses(401, 403, 404),
+          ...errorResponses(400, 401, 403, 404),
         },
       },
     },
@@ -328,7 +253,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
         summary: "Loss history of a run, for charts.",
         tags: ["runs"],
         params: RunIdParamsSchema,
-        response: { 200: LossHistorySchema, ...errorResponses(401, 403, 404) },
+        response: { 200: LossHistorySchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -345,7 +270,7 @@ export function registerRunRoutes(server: FastifyInstance, deps: ControllerServe
         summary: "Presigned download URLs of a run's artifacts (adapter, results.json).",
         tags: ["runs"],
         params: RunIdParamsSchema,
-        response: { 200: ArtifactLinksSchema, ...errorResponses(401, 403, 404, 503) },
+        response: { 200: ArtifactLinksSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {

@@ -36,13 +36,19 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** Learner and instructor tokens by hash. */
+/** Learner and instructor tokens by hash, with instructors' rotations applied over the Secret's. */
 export class TokenDirectory {
-  private readonly byHash = new Map<string, Principal>();
+  private readonly byHash = new Map<string, Principal & { role: "learner" | "instructor" }>();
+  private readonly hashById = new Map<string, string>();
 
   constructor(tokens: TokensFile) {
-    for (const p of tokens.learners) this.byHash.set(p.tokenSha256, { role: "learner", id: p.id, name: p.name });
-    for (const p of tokens.instructors) this.byHash.set(p.tokenSha256, { role: "instructor", id: p.id, name: p.name });
+    for (const p of tokens.learners) this.add(p.tokenSha256, { role: "learner", id: p.id, name: p.name });
+    for (const p of tokens.instructors) this.add(p.tokenSha256, { role: "instructor", id: p.id, name: p.name });
+  }
+
+  private add(hash: string, person: Principal & { role: "learner" | "instructor" }): void {
+    this.byHash.set(hash, person);
+    this.hashById.set(`${person.role}/${person.id}`, hash);
   }
 
   /** Parse the tokens Secret's JSON text; throws an Error naming the bad field. */
@@ -64,8 +70,34 @@ export class TokenDirectory {
   }
 
   /** The learner or instructor a plain-text token belongs to, or undefined. */
-  lookup(token: string): Principal | undefined {
+  lookup(token: string): (Principal & { role: "learner" | "instructor" }) | undefined {
     return this.byHash.get(sha256Hex(token));
+  }
+
+  /** The person with this role and id, or undefined. */
+  person(role: "learner" | "instructor", id: string): (Principal & { role: "learner" | "instructor" }) | undefined {
+    const hash = this.hashById.get(`${role}/${id}`);
+    return hash === undefined ? undefined : this.byHash.get(hash);
+  }
+
+  /** The token hash a person holds now (the Secret's, or a rotation's), or undefined. */
+  hashOf(role: "learner" | "instructor", id: string): string | undefined {
+    return this.hashById.get(`${role}/${id}`);
+  }
+
+  /**
+   * Replace a person's token hash: the old token stops working at once. With `onlyIfCurrent`,
+   * only while the person still holds that hash (a redeploy that issued a new token since
+   * wins over an older rotation). Returns whether the hash was replaced.
+   */
+  applyRotation(role: "learner" | "instructor", id: string, tokenSha256: string, onlyIfCurrent?: string): boolean {
+    const person = this.person(role, id);
+    const current = this.hashOf(role, id);
+    if (!person || current === undefined) return false;
+    if (onlyIfCurrent !== undefined && current !== onlyIfCurrent && current !== tokenSha256) return false;
+    this.byHash.delete(current);
+    this.add(tokenSha256, person);
+    return true;
   }
 
   /** How many people hold tokens. */

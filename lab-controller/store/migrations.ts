@@ -69,4 +69,48 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: "sessions and rotated tokens",
+    sql: `
+      CREATE TABLE sessions (
+        id_sha256 TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('learner', 'instructor')),
+        name TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        last_seen_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_by_person ON sessions (person_id);
+      CREATE TABLE rotated_tokens (
+        person_id TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('learner', 'instructor')),
+        token_sha256 TEXT NOT NULL UNIQUE,
+        replaced_sha256 TEXT NOT NULL,
+        rotated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    name: "learners' dataset uploads",
+    sql: `
+      CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        examples INTEGER NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (learner_id, sha256)
+      );
+      CREATE INDEX datasets_by_learner ON datasets (learner_id, created_at);
+    `,
+  },
+  {
+    name: "runner token expiry",
+    // When a run's runner token stops working, ms since the epoch (its Job's deadline plus a margin).
+    sql: "ALTER TABLE runs ADD COLUMN run_token_expires_at_ms INTEGER;",
+  },
 ];

@@ -6,7 +6,9 @@
 import Database from "better-sqlite3";
 import type { RunSpec } from "../../schema/run-spec";
 import type { Placement, Run, RunEstimate, RunSample, RunState } from "../runs/run";
+import { DatasetStore } from "./dataset-store";
 import { MIGRATIONS } from "./migrations";
+import { SessionStore } from "./session-store";
 
 /** A person who may use the API. */
 export interface PersonRecord {
@@ -45,7 +47,7 @@ export type RunPatch = Nullable<
     | "finishedAt"
     | "attempts"
   >
-> & { runTokenSha256?: string | null; queuedAt?: string };
+> & { runTokenSha256?: string | null; runTokenExpiresAtMs?: number | null; queuedAt?: string };
 
 type Nullable<T> = { [K in keyof T]?: T[K] | null };
 
@@ -103,6 +105,7 @@ const COLUMN_OF: Record<keyof RunPatch, string> = {
   finishedAt: "finished_at",
   attempts: "attempts",
   runTokenSha256: "run_token_sha256",
+  runTokenExpiresAtMs: "run_token_expires_at_ms",
   queuedAt: "queued_at",
 };
 const JSON_FIELDS = new Set<keyof RunPatch>(["placement", "metrics", "samples"]);
@@ -119,7 +122,16 @@ export class RunStore {
   /** Parsed spec and estimate by run id: they never change after insert, and parsing them dominated reads. */
   private readonly fixedParts = new Map<string, { spec: RunSpec; estimate: RunEstimate }>();
 
-  private constructor(private readonly db: Database.Database) {}
+  /** Sessions and rotated tokens (session-store.ts), over the same connection. */
+  readonly sessions: SessionStore;
+
+  /** Learners' dataset uploads (dataset-store.ts), over the same connection. */
+  readonly datasets: DatasetStore;
+
+  private constructor(private readonly db: Database.Database) {
+    this.sessions = new SessionStore((sql) => this.statement(sql));
+    this.datasets = new DatasetStore((sql) => this.statement(sql));
+  }
 
   private rowToRun(row: RunRow): Run {
     let fixed = this.fixedParts.get(row.id);
@@ -275,11 +287,16 @@ export class RunStore {
     return result.changes > 0 ? this.getRun(id) : undefined;
   }
 
-  /** The sha256 of a run's runner token (hex), if it has one. */
-  runTokenSha256(id: string): string | undefined {
-    const row = this.statement("SELECT run_token_sha256 FROM runs WHERE id = ?").get(id) as
-      | { run_token_sha256: string | null }
-      | undefined;
+  /**
+   * The sha256 of a run's runner token (hex), while the token works: only for a run that is
+   * `starting` or `running`, and before its expiry (`runTokenExpiresAtMs`, when set). A finished,
+   * cancelled or requeued run's token, or an expired one, answers undefined (the caller: 401).
+   */
+  runTokenSha256(id: string, nowMs: number = Date.now()): string | undefined {
+    const row = this.statement(
+      `SELECT run_token_sha256 FROM runs WHERE id = ? AND state IN ('starting', 'running')
+         AND (run_token_expires_at_ms IS NULL OR run_token_expires_at_ms > ?)`,
+    ).get(id, nowMs) as { run_token_sha256: string | null } | undefined;
     return row?.run_token_sha256 ?? undefined;
   }
 

@@ -62,6 +62,23 @@ describe("a real JupyterLab started with the lab chart's command line", () => {
     expect(page.headers.get("location")).toMatch(new RegExp(`^/u/${LEARNER}/login\\?next=`));
   });
 
+  it("sets its login cookie host-only, Secure, HttpOnly, SameSite=Lax and on its own base URL", async () => {
+    const lab = await get(`/u/${LEARNER}/lab?token=${TOKEN}`);
+    expect(lab.status).toBe(200);
+    const login = lab.headers.getSetCookie().find((cookie) => cookie.startsWith("username-"));
+    expect(login, lab.headers.getSetCookie().join("\n")).toBeDefined();
+    const attributes = (login as string)
+      .split(";")
+      .slice(1)
+      .map((part) => part.trim().toLowerCase());
+    expect(attributes).toContain("httponly");
+    expect(attributes).toContain("secure");
+    expect(attributes).toContain("samesite=lax");
+    expect(attributes).toContain(`path=/u/${LEARNER}/`);
+    // No Domain attribute: the browser returns the cookie to this lab's host only (RFC 6265 §4.1.2.3).
+    expect(attributes.some((a) => a.startsWith("domain="))).toBe(false);
+  });
+
   it("serves nothing outside its base URL", async () => {
     expect((await get(`/lab?token=${TOKEN}`)).status).toBe(404);
     expect((await get(`/u/bob/api`)).status).toBe(404);

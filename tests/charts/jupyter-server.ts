@@ -24,7 +24,15 @@ export async function startJupyterLab(
   home: string,
 ): Promise<RunningJupyter> {
   const port = await freePort();
-  const args = jupyterLabArgs({ learnerId, ip: "127.0.0.1", port, rootDir, idleTimeoutMinutes: 60 });
+  // As a lab with a domain runs: behind TLS, so its login cookie is Secure.
+  const args = jupyterLabArgs({
+    learnerId,
+    ip: "127.0.0.1",
+    port,
+    rootDir,
+    idleTimeoutMinutes: 60,
+    secureCookie: true,
+  });
   // The chart runs `jupyter lab ...` from the image's PATH; here the same args go to the venv's jupyter.
   const [program, ...rest] = args;
   mkdirSync(join(home, "runtime"), { recursive: true });

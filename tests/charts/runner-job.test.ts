@@ -1,7 +1,15 @@
 import { Job } from "kubernetes-models/batch/v1";
+import { Secret } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { GPU_NODE_TAINT, LABELS, RUNNER_SERVICE_ACCOUNT } from "../../charts/names";
-import { buildRunnerJob, type RunnerJobOptions, runnerGpuResources } from "../../charts/runner-job";
+import {
+  buildRunnerJob,
+  buildRunTokenSecret,
+  RUN_TOKEN_SECRET_KEY,
+  type RunnerJobOptions,
+  runnerGpuResources,
+  runTokenSecretName,
+} from "../../charts/runner-job";
 import { resolveRunSpec } from "../../schema/run-spec";
 
 const spec = resolveRunSpec({}, "qlora-challenge", {
@@ -20,7 +28,6 @@ const options: RunnerJobOptions = {
   grantedVramMiB: 9000,
   nodeName: "ip-10-0-1-23.ec2.internal",
   eventsUrl: "http://lab-controller.labkit-system.svc.cluster.local:8080/v1/runs/abc123def456/events",
-  runToken: "secret-token",
   artifactsUri: "s3://bucket/cohorts/ft-dec26/learners/ada/runs/abc123def456/",
   activeDeadlineSeconds: 5400.7,
 };
@@ -78,18 +85,17 @@ describe("the runner Job builder", () => {
 
   it("passes the runner contract in the environment", () => {
     const env = Object.fromEntries(
-      buildRunnerJob(options).spec.template.spec.containers[0].env.map((e) => [e.name, e.value]),
+      buildRunnerJob(options).spec.template.spec.containers[0].env.map((e) => [e.name, "value" in e ? e.value : e]),
     );
     expect(env).toMatchObject({
       LABKIT_RUN_ID: "abc123def456",
       LABKIT_EVENTS_URL: options.eventsUrl,
-      LABKIT_RUN_TOKEN: "secret-token",
       LABKIT_ARTIFACTS_URI: options.artifactsUri,
       LABKIT_GRANTED_VRAM_MIB: "9000",
       HF_HOME: "/models",
       HF_HUB_OFFLINE: "1",
     });
-    expect(JSON.parse(env.LABKIT_RUN_SPEC)).toEqual(spec);
+    expect(JSON.parse(String(env.LABKIT_RUN_SPEC))).toEqual(spec);
   });
 
   it.each([
@@ -101,5 +107,56 @@ describe("the runner Job builder", () => {
     const limits = buildRunnerJob({ ...options, sharing, migProfile }).spec.template.spec.containers[0].resources
       .limits;
     expect(limits).toMatchObject(expected);
+  });
+
+  it("reads the run token from the run's own Secret, so the Job spec holds no token", () => {
+    const job = buildRunnerJob(options);
+    const token = job.spec.template.spec.containers[0].env.find((e) => e.name === "LABKIT_RUN_TOKEN");
+    expect(token).toEqual({
+      name: "LABKIT_RUN_TOKEN",
+      valueFrom: { secretKeyRef: { name: "run-abc123def456-token", key: "token", optional: false } },
+    });
+    expect(JSON.stringify(job)).not.toContain("secret-token");
+    expect(() => new Job(job as never).validate()).not.toThrow();
+  });
+});
+
+describe("the run-token Secret builder", () => {
+  const secret = buildRunTokenSecret({
+    cohortName: "ft-dec26",
+    runId: "abc123def456",
+    learnerId: "ada",
+    exercise: "qlora-challenge",
+    runToken: "secret-token",
+    ownerJob: { name: "run-abc123def456", uid: "0b6f2c1e-8d4a-4f1e-9c55-1f0e6f7b9a10" },
+  });
+
+  it("renders a v1 Secret that passes the Kubernetes OpenAPI schema", () => {
+    expect(() => new Secret(secret as never).validate()).not.toThrow();
+  });
+
+  it("lives next to the Job: the learner's namespace, the name the Job's env refers to, the Job's labels", () => {
+    const job = buildRunnerJob(options);
+    expect(secret.metadata.namespace).toBe(job.metadata.namespace);
+    expect(secret.metadata.name).toBe(runTokenSecretName("abc123def456"));
+    const ref = job.spec.template.spec.containers[0].env.find((e) => e.name === "LABKIT_RUN_TOKEN") as {
+      valueFrom: { secretKeyRef: { name: string; key: string } };
+    };
+    expect(ref.valueFrom.secretKeyRef).toMatchObject({ name: secret.metadata.name, key: RUN_TOKEN_SECRET_KEY });
+    expect(secret.metadata.labels).toEqual(job.metadata.labels);
+    expect(secret.stringData).toEqual({ token: "secret-token" });
+    expect(secret.immutable).toBe(true);
+  });
+
+  it("is owned by the Job (garbage-collected with it) without blockOwnerDeletion", () => {
+    expect(secret.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        name: "run-abc123def456",
+        uid: "0b6f2c1e-8d4a-4f1e-9c55-1f0e6f7b9a10",
+        controller: true,
+      },
+    ]);
   });
 });

@@ -45,7 +45,6 @@ export function exampleRunnerJob(overrides: Partial<RunnerJobOptions> = {}) {
     grantedVramMiB: 9000,
     nodeName: "ip-10-0-1-23.eu-central-1.compute.internal",
     eventsUrl: "http://lab-controller.labkit-system.svc.cluster.local:8080/v1/runs/abc123def456/events",
-    runToken: "secret-token",
     artifactsUri: "s3://bucket/cohorts/ft-dec26/learners/ada/runs/abc123def456/",
     activeDeadlineSeconds: 5400,
     ...overrides,

@@ -21,7 +21,7 @@ import type { FastifyInstance } from "fastify";
 import { runArtifactPrefix } from "../../charts/names";
 import type { ArtifactLink, ArtifactStore } from "../../lab-controller/artifacts/artifact-store";
 import { KubeCluster } from "../../lab-controller/cluster/kube-cluster";
-import { RunLifecycle } from "../../lab-controller/runs/run-lifecycle";
+import { newRunId, RunLifecycle } from "../../lab-controller/runs/run-lifecycle";
 import { createControllerServer } from "../../lab-controller/server/create-controller-server";
 import { sha256Hex, TokenDirectory } from "../../lab-controller/server/token-directory";
 import { RunStore } from "../../lab-controller/store/run-store";
@@ -105,7 +105,8 @@ function seedRuns(cohort: Cohort, store: RunStore, lifecycle: RunLifecycle, arti
   const runToken = randomBytes(24).toString("hex");
   const insert = (learnerId: string, exercise: string, createdMinutesAgo: number) => {
     const fit = lifecycle.estimate(learnerId, { spec: { exercise } });
-    const id = randomBytes(6).toString("hex");
+    // An id as the controller makes them: the API refuses any other shape with 400.
+    const id = newRunId();
     store.insertRun({
       id,
       learnerId,

@@ -2,8 +2,15 @@
  * A small Kubernetes API server for tests: real HTTP, real JSON, the REST paths and the watch
  * protocol @kubernetes/client-node speaks. No Kubernetes server can run here, so this is the one
  * fake; it keeps only what the real API server does (storage, resourceVersion, list/watch, label
- * selectors, 404/409 Status bodies, owner-reference garbage collection, discovery) and none of
- * the controllers (no Job controller, no kubelet): a test plays those by writing objects.
+ * selectors, 404/409/422 Status bodies, owner-reference validation and garbage collection,
+ * Secrets' `stringData` and `immutable`, discovery) and none of the controllers (no Job
+ * controller, no kubelet): a test plays those by writing objects.
+ *
+ * The Secret and owner rules follow kubernetes/website (docs/concepts/configuration/secret.md:
+ * `stringData` is merged into `data` on write; an immutable Secret's data cannot change;
+ * docs/concepts/architecture/garbage-collection.md: a namespaced owner counts only in its
+ * dependent's namespace, and a dependent whose owners are all absent is deleted), pinned in
+ * tests/contracts/runner-token-secret.test.ts.
  *
  * ```ts
  * const api = await FakeKubeApi.start();
@@ -33,7 +40,14 @@ export interface KubeObject {
     deletionTimestamp?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+    ownerReferences?: Array<{
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+      blockOwnerDeletion?: boolean;
+    }>;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -324,6 +338,21 @@ export class FakeKubeApi {
         );
         return;
       }
+      const invalid = invalidOwnerReferences(object);
+      if (invalid) {
+        this.sendStatus(
+          res,
+          req,
+          422,
+          "Invalid",
+          `${resource.kind} "${object.metadata.name ?? ""}" is invalid: ${invalid}`,
+          {
+            name: object.metadata.name,
+            kind: resource.plural,
+          },
+        );
+        return;
+      }
       if (object.metadata.name && this.objects.has(this.key(resource, namespace, object.metadata.name))) {
         this.sendStatus(
           res,
@@ -382,6 +411,15 @@ export class FakeKubeApi {
         subresource === "status"
           ? { ...existing, status: object.status }
           : { ...object, status: existing.status ?? object.status };
+      const refused =
+        invalidOwnerReferences(merged as KubeObject) ?? immutableSecretChange(existing, merged as KubeObject);
+      if (refused) {
+        this.sendStatus(res, req, 422, "Invalid", `${resource.kind} "${name}" is invalid: ${refused}`, {
+          name,
+          kind: resource.plural,
+        });
+        return;
+      }
       sendJson(res, 200, this.replaceObject(resource, existing, merged as KubeObject));
       return;
     }
@@ -398,7 +436,16 @@ export class FakeKubeApi {
         this.sendStatus(res, req, 415, "UnsupportedMediaType", "this test server accepts merge patches only");
         return;
       }
-      sendJson(res, 200, this.replaceObject(resource, existing, mergePatch(existing, patch) as KubeObject));
+      const patched = mergePatch(existing, patch) as KubeObject;
+      const refused = invalidOwnerReferences(patched) ?? immutableSecretChange(existing, patched);
+      if (refused) {
+        this.sendStatus(res, req, 422, "Invalid", `${resource.kind} "${name}" is invalid: ${refused}`, {
+          name,
+          kind: resource.plural,
+        });
+        return;
+      }
+      sendJson(res, 200, this.replaceObject(resource, existing, patched));
       return;
     }
     if (method === "DELETE") {
@@ -573,9 +620,33 @@ export class FakeKubeApi {
       },
     };
     if (!resource.namespaced) delete object.metadata.namespace;
+    if (resource.kind === "Secret") mergeStringData(object);
     this.objects.set(this.key(resource, object.metadata.namespace, object.metadata.name ?? ""), object);
     this.emit("ADDED", resource, object);
+    // The garbage collector, soon after: a dependent none of whose owners exists is deleted.
+    if (object.metadata.ownerReferences?.length) setImmediate(() => this.collectIfOrphaned(resource, object));
     return structuredClone(object);
+  }
+
+  /** Delete `object` (if still stored, same uid) when none of its owners exists where it may be. */
+  private collectIfOrphaned(resource: ResourceType, object: KubeObject): void {
+    const key = this.key(resource, object.metadata.namespace, object.metadata.name ?? "");
+    const stored = this.objects.get(key);
+    if (!stored || stored.metadata.uid !== object.metadata.uid) return;
+    const owners = stored.metadata.ownerReferences ?? [];
+    if (owners.length === 0 || owners.some((ref) => this.ownerExists(stored, ref))) return;
+    this.deleteObject(resource, stored, "Background");
+  }
+
+  /** Whether an owner reference resolves: same uid, and (for a namespaced owner) the dependent's namespace. */
+  private ownerExists(dependent: KubeObject, ref: { kind: string; uid: string }): boolean {
+    return [...this.objects.values()].some((o) => o.metadata.uid === ref.uid && this.isOwnerOf(o, dependent));
+  }
+
+  /** Cross-namespace ownership is not allowed: a namespaced owner owns only dependents in its namespace. */
+  private isOwnerOf(owner: KubeObject, dependent: KubeObject): boolean {
+    const ownerResource = this.resourceOfObject(owner);
+    return !ownerResource.namespaced || owner.metadata.namespace === dependent.metadata.namespace;
   }
 
   private replaceObject(resource: ResourceType, existing: KubeObject, next: KubeObject): KubeObject {
@@ -593,6 +664,7 @@ export class FakeKubeApi {
       },
     };
     if (!resource.namespaced) delete object.metadata.namespace;
+    if (resource.kind === "Secret") mergeStringData(object);
     this.objects.set(this.key(resource, existing.metadata.namespace, existing.metadata.name ?? ""), object);
     this.emit("MODIFIED", resource, object);
     return structuredClone(object);
@@ -605,7 +677,10 @@ export class FakeKubeApi {
     if (policy === "Orphan") return;
     // The garbage collector removes dependents whose owner is gone.
     for (const dependent of [...this.objects.values()]) {
-      if (dependent.metadata.ownerReferences?.some((o) => o.uid === existing.metadata.uid)) {
+      if (
+        dependent.metadata.ownerReferences?.some((o) => o.uid === existing.metadata.uid) &&
+        this.isOwnerOf(existing, dependent)
+      ) {
         this.deleteObject(this.resourceOfObject(dependent), dependent, "Background");
       }
     }
@@ -698,6 +773,42 @@ function parseFieldSelector(text: string | null): (o: KubeObject) => boolean {
     };
   });
   return (o) => terms.every((t) => t(o));
+}
+
+/** The API server's check of `metadata.ownerReferences`: every field named, at most one controller. */
+function invalidOwnerReferences(object: KubeObject): string | undefined {
+  const refs = object.metadata.ownerReferences ?? [];
+  for (const field of ["apiVersion", "kind", "name", "uid"] as const) {
+    const bad = refs.find((ref) => typeof ref[field] !== "string" || ref[field] === "");
+    if (bad) return `metadata.ownerReferences.${field}: Invalid value: "": ${field} must not be empty`;
+  }
+  if (refs.filter((ref) => ref.controller === true).length > 1) {
+    return "metadata.ownerReferences: Invalid value: []: Only one reference can have Controller set to true";
+  }
+  return undefined;
+}
+
+/** A Secret's `stringData`, merged into its base64 `data` on write (it wins over `data`); never stored. */
+function mergeStringData(secret: KubeObject): void {
+  const stringData = secret.stringData as Record<string, string> | undefined;
+  if (!stringData) return;
+  const data = { ...((secret.data as Record<string, string> | undefined) ?? {}) };
+  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(value, "utf8").toString("base64");
+  secret.data = data;
+  delete secret.stringData;
+}
+
+/** Why an update of an immutable Secret is refused (its data or immutability changes), or undefined. */
+function immutableSecretChange(existing: KubeObject, next: KubeObject): string | undefined {
+  if (existing.kind !== "Secret" || existing.immutable !== true) return undefined;
+  const candidate = structuredClone(next);
+  mergeStringData(candidate);
+  if (candidate.immutable !== true) return "immutable: Forbidden: field is immutable when `immutable` is set";
+  const sorted = (data: unknown) => JSON.stringify(Object.entries((data as Record<string, string>) ?? {}).sort());
+  if (sorted(candidate.data) !== sorted(existing.data)) {
+    return "data: Forbidden: field is immutable when `immutable` is set";
+  }
+  return undefined;
 }
 
 /** RFC 7386 JSON merge patch. */

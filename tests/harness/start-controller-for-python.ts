@@ -16,6 +16,8 @@
  *
  * Control endpoints (JSON, no auth, loopback only):
  * - `GET  /job?runId=<id>`: the run's Job as stored in the fake API server, or 404.
+ * - `GET  /run-token?runId=<id>`: `{ token }`, the run's token as its Secret holds it (what the
+ *   kubelet resolves the Job's `secretKeyRef` to).
  * - `POST /start-pod {runId}`: the run's pod is created and running on the node its Job is pinned to.
  * - `POST /finish-pod {runId, exitCode, message?}`: the pod and the Job end; `message` is the
  *   runner's termination message (its JSON summary).
@@ -28,6 +30,7 @@ import {
   type ControllerFixture,
   finishPod,
   jobOf,
+  runTokenOf,
   startControllerFixture,
   startPod,
   TOKENS,
@@ -74,6 +77,9 @@ function controlHandler(fixture: ControllerFixture) {
       if (request.method === "GET" && url.pathname === "/job") {
         const job = jobOf(fixture, run);
         return job ? send(response, 200, job) : send(response, 404, { error: `run ${runId} has no Job` });
+      }
+      if (request.method === "GET" && url.pathname === "/run-token") {
+        return send(response, 200, { token: runTokenOf(fixture, run) });
       }
       if (request.method === "POST" && url.pathname === "/start-pod") {
         return send(response, 200, startPod(fixture, run));

@@ -429,9 +429,12 @@ describe("cohort variants", () => {
       validationMethod: "DNS",
     });
     const records = ofType(list, "aws:route53/record:Record");
-    expect(records.map((r) => r.inputs.type).sort()).toEqual(["CNAME", "CNAME"]);
+    // Validation of labs.example.org and *.labs.labs.example.org; the host and the labs' wildcard.
+    expect(records.map((r) => r.inputs.type).sort()).toEqual(["CNAME", "CNAME", "CNAME", "CNAME"]);
     const host = records.find((r) => r.inputs.name === "labs.example.org") as PlannedResource;
     expect(host.inputs.records).toEqual(["ft-dec26-lb.elb.amazonaws.com"]);
+    const labs = records.find((r) => r.inputs.name === "*.labs.labs.example.org") as PlannedResource;
+    expect(labs.inputs.records).toEqual(["ft-dec26-lb.elb.amazonaws.com"]);
   });
 
   it("serves plain HTTP on port 80 without a domain", async () => {

@@ -25,7 +25,7 @@ import {
 } from "../../infra/platform/node-groups";
 import { artifactLifecycleRules, gp3StorageClassSpec, modelCacheStorageClassSpec } from "../../infra/platform/storage";
 import { workloadAddonArgs } from "../../infra/platform/workload-addons";
-import { writesOutsideCohortPrefix } from "../../infra/policies/s3-writes-in-cohort-prefix";
+import { writesOutsideCohortPrefix, writesToOtherLearnersRuns } from "../../infra/policies/s3-writes-in-cohort-prefix";
 import type { GpuPool } from "../../schema/cohort";
 import { exampleCohort } from "./example-cohort";
 
@@ -284,20 +284,30 @@ describe("storage", () => {
 describe("identity", () => {
   const bucketArn = "arn:aws:s3:::labkit-artifacts";
 
-  it("lets runner Jobs read and write only their cohort's prefix", () => {
-    const doc = runnerPolicyDocument(bucketArn, "ft-dec26");
+  it("lets runner Jobs read and write only their own learner's area, named by the Pod Identity namespace tag", () => {
+    const doc = runnerPolicyDocument(bucketArn, "ft-dec26", "labkit-ft-dec26");
     expect(writesOutsideCohortPrefix(JSON.stringify(doc))).toEqual([]);
-    const objectStatement = doc.Statement.find((s) => s.Sid === "ReadWriteCohortPrefix");
-    expect(objectStatement?.Resource).toBe(`${bucketArn}/cohorts/ft-dec26/*`);
+    expect(writesToOtherLearnersRuns(JSON.stringify(doc))).toEqual([]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, written literally
+    const own = "cohorts/ft-dec26/learners/${aws:PrincipalTag/kubernetes-namespace}/";
+    const objectStatement = doc.Statement.find((s) => s.Sid === "ReadWriteOwnLearnerArea");
+    expect(objectStatement?.Resource).toBe(`${bucketArn}/${own}*`);
     const list = doc.Statement.find((s) => s.Action === "s3:ListBucket");
-    expect(list?.Condition).toEqual({ StringLike: { "s3:prefix": ["cohorts/ft-dec26/*"] } });
+    expect(list?.Condition?.StringLike).toEqual({ "s3:prefix": [`${own}*`] });
+    for (const statement of doc.Statement) {
+      expect(statement.Condition?.StringEquals).toEqual({
+        "aws:PrincipalTag/eks-cluster-name": "labkit-ft-dec26",
+        "aws:PrincipalTag/kubernetes-service-account": "labkit-runner",
+      });
+    }
   });
 
   it("lets the controller read the cohort's prefix and write only learners' dataset uploads", () => {
     const doc = controllerPolicyDocument(bucketArn, "ft-dec26");
     expect(writesOutsideCohortPrefix(JSON.stringify(doc))).toEqual([]);
+    expect(writesToOtherLearnersRuns(JSON.stringify(doc))).toEqual([]);
     const writes = doc.Statement.filter((s) => ([] as string[]).concat(s.Action).includes("s3:PutObject"));
-    expect(writes.map((s) => s.Resource)).toEqual([`${bucketArn}/cohorts/ft-dec26/learners/*/datasets/*`]);
+    expect(writes.map((s) => s.Resource)).toEqual([`${bucketArn}/cohorts/ft-dec26/learners/lab-*/datasets/*`]);
   });
 
   it("flags a write outside any cohort prefix", () => {

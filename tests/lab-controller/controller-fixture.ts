@@ -9,12 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { LABELS, learnerNamespace, runJobName } from "../../charts/names";
-import { RUNNER_CONTAINER } from "../../charts/runner-job";
+import { RUN_TOKEN_SECRET_KEY, RUNNER_CONTAINER, runTokenSecretName } from "../../charts/runner-job";
 import type { ArtifactStore } from "../../lab-controller/artifacts/artifact-store";
 import { KubeCluster } from "../../lab-controller/cluster/kube-cluster";
 import type { Run } from "../../lab-controller/runs/run";
 import { RunLifecycle } from "../../lab-controller/runs/run-lifecycle";
 import { createControllerServer } from "../../lab-controller/server/create-controller-server";
+import type { RequestLimits } from "../../lab-controller/server/request-limits";
 import { sha256Hex, TokenDirectory } from "../../lab-controller/server/token-directory";
 import { RunStore } from "../../lab-controller/store/run-store";
 import type { Cohort } from "../../schema/cohort";
@@ -29,6 +30,8 @@ export function testCohortYaml(
   return `
 name: test-cohort
 title: Test cohort
+# Loopback tests without DNS: plain HTTP, one origin.
+insecure: true
 schedule: { start: "2026-12-07T09:00", end: "2026-12-08T17:00", timeZone: Europe/Berlin }
 cloud: { region: eu-central-1 }
 gpuPools:
@@ -127,7 +130,13 @@ export interface ControllerFixture {
 
 /** Start the fake cluster and a controller on it. */
 export async function startControllerFixture(
-  options: { gpuNodes?: number; gpuMinutes?: number; concurrentRuns?: number; artifacts?: ArtifactStore } = {},
+  options: {
+    gpuNodes?: number;
+    gpuMinutes?: number;
+    concurrentRuns?: number;
+    artifacts?: ArtifactStore;
+    limits?: RequestLimits;
+  } = {},
 ): Promise<ControllerFixture> {
   const api = await FakeKubeApi.start();
   const cohort = parseCohort(testCohortYaml(options), "cohort.yaml");
@@ -173,6 +182,7 @@ export async function startControllerFixture(
       tokens,
       dashboard: false,
       ready: () => fixture.cluster.synced,
+      limits: options.limits,
     });
     fixture.url = await fixture.app.listen({ host: "127.0.0.1", port: 0 });
   };
@@ -222,6 +232,14 @@ export async function startControllerFixture(
 /** The Job of a run, from the fake API server. */
 export function jobOf(fixture: ControllerFixture, run: Pick<Run, "id" | "learnerId">): KubeObject | undefined {
   return fixture.api.get("Job", learnerNamespace(run.learnerId), runJobName(run.id));
+}
+
+/** A run's runner token as its Secret holds it: what the kubelet hands the runner as `LABKIT_RUN_TOKEN`. */
+export function runTokenOf(fixture: ControllerFixture, run: Pick<Run, "id" | "learnerId">): string {
+  const secret = fixture.api.get("Secret", learnerNamespace(run.learnerId), runTokenSecretName(run.id));
+  const encoded = (secret?.data as Record<string, string> | undefined)?.[RUN_TOKEN_SECRET_KEY];
+  if (!encoded) throw new Error(`no token Secret for run ${run.id}`);
+  return Buffer.from(encoded, "base64").toString("utf8");
 }
 
 /** Play the kubelet: the run's pod starts running on the node the Job is pinned to. */
@@ -315,4 +333,29 @@ export function finishPod(
       ],
     },
   });
+}
+
+/**
+ * A second controller app on the fixture's cohort and lifecycle, with its own in-memory store and
+ * only ada's token, configured as one behind the load balancer's TLS (`publicTls`) would be.
+ * Not listening: call `listen` or `inject`. Close the app, then `store`.
+ */
+export async function createTlsControllerApp(
+  f: ControllerFixture,
+  publicOrigins: readonly string[],
+): Promise<{ app: FastifyInstance; store: RunStore }> {
+  const store = RunStore.open(":memory:");
+  const app = await createControllerServer({
+    cohort: f.cohort,
+    store,
+    lifecycle: f.lifecycle,
+    tokens: new TokenDirectory({
+      learners: [{ id: "ada", name: "Ada", tokenSha256: sha256Hex(TOKENS.ada) }],
+      instructors: [],
+    }),
+    dashboard: false,
+    publicTls: true,
+    publicOrigins,
+  });
+  return { app, store };
 }

@@ -1,7 +1,8 @@
 """A small stand-in for the lab-controller's HTTP API, with the real controller's routes, status
 codes and bodies for the endpoints the client uses (docs/api.md, lab-controller/server/):
 bearer-token auth (401 `{error}`), estimate (`{fits, estimate: {totalMiB, breakdown}, quotaMiB,
-reason?, suggestions: [{change, spec, totalMiB}]}`), submit (201 admitted / 202 queued
+reason?, suggestions: [{change, spec, totalMiB}]}`), dataset uploads (201 `{id, name, sha256,
+examples, sizeBytes, ...}`) and their list `{datasets}`, submit (201 admitted / 202 queued
 `{decision, reason?, run}`, 422 `{decision: "refused", reason, estimate, quotaMiB, suggestions}`,
 400 `{error, problems}`), runs `{runs}`, 404 `{error}` for a run that is not yours, loss
 `{points}`, artifacts `{artifactsUri, artifacts: [{name, sizeBytes, url, expiresAt}]}`, and the
@@ -12,6 +13,7 @@ checks the client against the real controller."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import threading
@@ -61,7 +63,9 @@ class FakeController:
         self.token = token
         self.requests: list[tuple[str, str, dict | None]] = []
         self.runs: dict[str, dict] = {}
+        #: Uploaded files by dataset id (`POST /v1/datasets`), and their records as the controller answers them.
         self.uploads: dict[str, bytes] = {}
+        self.datasets: list[dict] = []
         self.files: dict[str, bytes] = {}
         #: True: submits are admitted at once (201, state starting, on GPU 0 of a node); False: queued at #2 (202).
         self.admit = False
@@ -117,6 +121,23 @@ class FakeController:
                         },
                     )
                 path = self.path.split("?")[0]
+                if method == "POST" and path == "/v1/datasets":
+                    content = base64.b64decode(body["contentBase64"])
+                    dataset_id = f"ds-{'abcdefghijkl'[len(controller.uploads) % 12] * 12}"
+                    controller.uploads[dataset_id] = content
+                    upload = {
+                        "id": dataset_id,
+                        "learnerId": "ana",
+                        "name": body["name"],
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                        "examples": sum(1 for line in content.splitlines() if line.strip()),
+                        "sizeBytes": len(content),
+                        "createdAt": "2026-12-07T09:00:00Z",
+                    }
+                    controller.datasets.append(upload)
+                    return self._send(201, upload)
+                if method == "GET" and path == "/v1/datasets":
+                    return self._send(200, {"datasets": list(reversed(controller.datasets))})
                 if method == "POST" and path in ("/v1/estimate", "/v1/runs"):
                     spec = body["spec"]
                     if spec.get("training", {}).get("microBatchSize", 4) < 1:
@@ -141,8 +162,6 @@ class FakeController:
                         )
                     total = fit["estimate"]["totalMiB"]
                     run_id = f"r{len(controller.runs) + 1:011d}"
-                    if "dataset" in body:
-                        controller.uploads[run_id] = base64.b64decode(body["dataset"]["contentBase64"])
                     run = {
                         "id": run_id,
                         "learnerId": "ana",

@@ -44,16 +44,35 @@ def test_estimate_posts_the_exercise_and_overrides_as_a_partial_spec(client, con
     )
 
 
-def test_submit_uploads_a_local_dataset_with_the_run(client, controller, tmp_path):
+def test_submit_uploads_a_local_dataset_first_and_names_it_by_the_id_the_controller_gave(client, controller, tmp_path):
     data = tmp_path / "my-k8s.jsonl"
     data.write_bytes(DATASET.read_bytes())
     run = client.submit(exercise="qlora-challenge", dataset=data, lora={"r": 8})
     assert run["state"] == "queued" and run["queuePosition"] == 2 and run["decision"] == "queued"
-    _, _, body = controller.requests[-1]
-    assert body["spec"]["dataset"] == {"source": "upload", "name": "my-k8s.jsonl"}
-    assert body["spec"]["lora"] == {"r": 8}
-    assert body["dataset"]["name"] == "my-k8s.jsonl"
-    assert base64.b64decode(body["dataset"]["contentBase64"]) == DATASET.read_bytes()
+    (upload_method, upload_path, upload), (_, submit_path, body) = controller.requests[-2:]
+    assert (upload_method, upload_path, submit_path) == ("POST", "/v1/datasets", "/v1/runs")
+    assert upload["name"] == "my-k8s.jsonl"
+    assert base64.b64decode(upload["contentBase64"]) == DATASET.read_bytes()
+    # The run names the upload by id only: where the file lies and its sha256 are the controller's to say.
+    assert body == {
+        "spec": {
+            "lora": {"r": 8},
+            "exercise": "qlora-challenge",
+            "dataset": {"source": "upload", "id": "ds-aaaaaaaaaaaa"},
+        }
+    }
+
+
+def test_uploads_a_dataset_lists_uploads_and_runs_on_one_by_id(client, controller, tmp_path):
+    data = tmp_path / "mine.jsonl"
+    data.write_bytes(DATASET.read_bytes())
+    uploaded = client.upload_dataset(data)
+    assert uploaded["id"] == "ds-aaaaaaaaaaaa" and uploaded["name"] == "mine.jsonl"
+    assert [d["id"] for d in client.datasets()] == ["ds-aaaaaaaaaaaa"]
+    client.submit(exercise="qlora-challenge", dataset_id=uploaded["id"], dataset_settings={"testSplit": 0.2})
+    assert controller.requests[-1][2]["spec"]["dataset"] == {"testSplit": 0.2, "source": "upload", "id": uploaded["id"]}
+    with pytest.raises(LabkitError, match="either a dataset file or a dataset_id"):
+        client.submit(exercise="qlora-challenge", dataset=data, dataset_id=uploaded["id"])
 
 
 def test_submit_checks_the_dataset_before_uploading_anything(client, controller, tmp_path):

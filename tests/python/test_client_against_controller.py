@@ -32,7 +32,10 @@ HARNESS = "tests/harness/start-controller-for-python.ts"
 #: Where runner Jobs post events in the cluster (charts/names.ts CONTROLLER_URL); not resolvable here.
 IN_CLUSTER_URL = "http://lab-controller.labkit-system.svc.cluster.local:8080"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the real lab-controller runs on Node 24")
+pytestmark = pytest.mark.skipif(
+    NODE is None,
+    reason="node is not installed: the real lab-controller runs on Node 24",
+)
 
 
 def free_port() -> int:
@@ -71,9 +74,24 @@ class Stack:
         response = requests.post(f"{self.info['controlUrl']}/{action}", json=body, timeout=10)
         assert response.status_code == 200, response.text
 
+    def run_token(self, run_id: str) -> str:
+        response = requests.get(f"{self.info['controlUrl']}/run-token", params={"runId": run_id}, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["token"]
 
-def job_env(job: dict) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+def job_env(stack: Stack, run_id: str) -> dict[str, str]:
+    """The runner container's environment, as the kubelet builds it: the run token from its Secret."""
+    job = stack.job(run_id)
+    assert job is not None, f"run {run_id} has no Job"
+    env: dict[str, str] = {}
+    for item in job["spec"]["template"]["spec"]["containers"][0]["env"]:
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            assert item["valueFrom"]["secretKeyRef"]["name"] == f"run-{run_id}-token", item
+            env[item["name"]] = stack.run_token(run_id)
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +100,9 @@ def stack(tmp_path_factory):
     port = free_port()
     s3_endpoint = f"http://127.0.0.1:{port}"
     moto = subprocess.Popen(
-        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=(logs / "moto.log").open("w")
+        [str(MOTO), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=(logs / "moto.log").open("w"),
     )
     harness = None
     try:
@@ -129,7 +149,13 @@ def _answers(url: str) -> bool:
         return False
 
 
-OVERSIZED = {"training": {"microBatchSize": 16, "maxSeqLength": 2048, "gradientCheckpointing": False}}
+OVERSIZED = {
+    "training": {
+        "microBatchSize": 16,
+        "maxSeqLength": 2048,
+        "gradientCheckpointing": False,
+    }
+}
 
 
 def test_estimate_says_whether_a_run_fits_and_offers_changes_that_would(stack):
@@ -145,7 +171,9 @@ def test_estimate_says_whether_a_run_fits_and_offers_changes_that_would(stack):
     assert too_big["suggestions"] and all(s["totalMiB"] <= 16384 and s["change"] for s in too_big["suggestions"])
 
 
-def test_a_run_over_the_quota_is_refused_with_a_python_exception_naming_the_reason_and_the_changes_that_fit(stack):
+def test_a_run_over_the_quota_is_refused_with_a_python_exception_naming_the_reason_and_the_changes_that_fit(
+    stack,
+):
     client = stack.client("ada")
     with pytest.raises(RunRefused) as caught:
         client.submit(exercise="qlora-challenge", **OVERSIZED)
@@ -164,18 +192,20 @@ def test_invalid_input_and_a_wrong_token_raise_with_what_to_fix(stack):
     assert invalid.value.status == 400 and invalid.value.body["problems"]
     with pytest.raises(LabkitError, match="unknown exercise `no-such-exercise`"):
         stack.client("ada").estimate(exercise="no-such-exercise")
-    with pytest.raises(LabkitError, match="missing or unknown token") as unauthorized:
+    with pytest.raises(LabkitError, match="missing, unknown or expired credentials") as unauthorized:
         LabkitClient(stack.url, "not-a-token").runs()
     assert unauthorized.value.status == 401
 
 
-def test_an_admitted_run_gets_its_job_a_second_one_queues_cancel_frees_the_gpu_and_other_learners_see_none_of_it(stack):
+def test_an_admitted_run_gets_its_job_a_second_one_queues_cancel_frees_the_gpu_and_other_learners_see_none_of_it(
+    stack,
+):
     bob = stack.client("bob")
     first = bob.submit(exercise="lora-warmup", lora={"r": 4})
     assert first["decision"] == "admitted" and first["state"] == "starting" and first["spec"]["lora"]["r"] == 4
     job = stack.job(first["id"])
     assert job is not None and job["metadata"]["namespace"] == "lab-bob"
-    env = job_env(job)
+    env = job_env(stack, first["id"])
     assert json.loads(env["LABKIT_RUN_SPEC"]) == first["spec"]
     assert env["LABKIT_EVENTS_URL"] == f"{IN_CLUSTER_URL}/v1/runs/{first['id']}/events"
     assert env["LABKIT_ARTIFACTS_URI"] == first["artifactsUri"]
@@ -200,9 +230,15 @@ def test_an_admitted_run_gets_its_job_a_second_one_queues_cancel_frees_the_gpu_a
 
     cancelled = bob.cancel(first["id"])
     assert cancelled["state"] == "cancelled" and "cancelled by the learner" in cancelled["reason"]
-    wait_until(lambda: stack.job(first["id"]) is None, 10, "the cancelled run's Job to be deleted")
+    wait_until(
+        lambda: stack.job(first["id"]) is None,
+        10,
+        "the cancelled run's Job to be deleted",
+    )
     promoted = wait_until(
-        lambda: (r := bob.run(second["id"]))["state"] == "starting" and r, 10, "the queued run to start"
+        lambda: (r := bob.run(second["id"]))["state"] == "starting" and r,
+        10,
+        "the queued run to start",
     )
     assert stack.job(promoted["id"]) is not None
     # Through the gateway's prefix (https://<domain>/api) the same client reaches the same API.
@@ -233,12 +269,18 @@ def test_a_run_on_an_uploaded_dataset_runs_the_real_runner_from_its_job_and_the_
     uploaded = submitted["spec"]["dataset"]
     sha256 = hashlib.sha256(data.read_bytes()).hexdigest()
     assert uploaded["source"] == "upload" and uploaded["name"] == "my-k8s.jsonl" and uploaded["sha256"] == sha256
-    assert uploaded["uri"] == f"s3://{stack.info['bucket']}/cohorts/test-cohort/learners/cleo/datasets/{sha256}.jsonl"
+    # The client uploaded the file first; the run names that upload, which only cleo can use.
+    assert [d["id"] for d in cleo.datasets()] == [uploaded["id"]]
+    with pytest.raises(LabkitError, match=f"no dataset `{uploaded['id']}` among your uploads"):
+        stack.client("bob").submit(exercise="lora-warmup", dataset_id=uploaded["id"])
+    assert (
+        uploaded["uri"] == f"s3://{stack.info['bucket']}/cohorts/test-cohort/learners/lab-cleo/datasets/{sha256}.jsonl"
+    )
 
     # The kubelet starts the pod; the runner gets the Job's environment. The in-cluster controller
     # name does not resolve here, so its events go to the same path on the local controller.
     stack.control("start-pod", runId=submitted["id"])
-    env = job_env(stack.job(submitted["id"]))
+    env = job_env(stack, submitted["id"])
     env["LABKIT_EVENTS_URL"] = env["LABKIT_EVENTS_URL"].replace(IN_CLUSTER_URL, stack.url)
     env.update(
         LABKIT_MODEL_PATH=str(tiny_model_dir),

@@ -2,6 +2,7 @@
 upload a dataset error; lost events never fail a run."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -96,11 +97,22 @@ def test_an_upload_whose_sha256_differs_fails_as_a_dataset_problem_before_loadin
     assert "the upload was changed or damaged" in summary["reason"]
 
 
-def test_an_unknown_builtin_dataset_names_the_ones_that_exist(tmp_path, tiny_model_dir):
+def test_an_unknown_builtin_dataset_is_a_config_failure_that_names_the_ones_that_exist(tmp_path, tiny_model_dir):
     spec = tiny_spec("lora", dataset={"name": "k8s-troubleshootin"})
     assert run(_settings(tmp_path, tiny_model_dir, spec)) == 1
     summary = json.loads((tmp_path / "termination-log").read_text())
-    assert "no built-in dataset named 'k8s-troubleshootin'; built-in datasets: k8s-troubleshooting" in summary["reason"]
+    assert summary["failureKind"] == "config"
+    assert "dataset.name: 'k8s-troubleshootin' is not one of ['k8s-troubleshooting']" in summary["reason"]
+
+
+def test_a_built_in_dataset_missing_from_the_image_names_the_ones_it_has(tmp_path, tiny_model_dir):
+    empty = tmp_path / "datasets"
+    empty.mkdir()
+    settings = _settings(tmp_path, tiny_model_dir, tiny_spec("lora"))
+    assert run(replace(settings, datasets_dir=str(empty))) == 1
+    summary = json.loads((tmp_path / "termination-log").read_text())
+    assert summary["failureKind"] == "dataset"
+    assert "no built-in dataset named 'k8s-troubleshooting'; built-in datasets: none" in summary["reason"]
 
 
 def test_an_invalid_run_spec_is_a_config_failure_that_names_the_field(tmp_path, tiny_model_dir):

@@ -299,9 +299,9 @@ def test_submit_uploads_a_local_dataset_and_keeps_dataset_settings(controller, e
     assert posted_specs(controller, "/v1/runs")[0]["dataset"] == {
         "testSplit": 0.2,
         "source": "upload",
-        "name": "mine.jsonl",
+        "id": "ds-aaaaaaaaaaaa",
     }
-    assert controller.uploads["r00000000001"] == DATASET.read_bytes()
+    assert controller.uploads["ds-aaaaaaaaaaaa"] == DATASET.read_bytes()
 
 
 def test_a_missing_or_broken_dataset_is_bad_input_and_nothing_is_sent(controller, env, capsys, tmp_path):

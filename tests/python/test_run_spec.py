@@ -40,8 +40,31 @@ def test_refuses_qlora_on_a_16_bit_base_with_the_fix():
 
 def test_refuses_an_upload_without_the_uri_and_sha256_the_controller_fills_in():
     spec = tiny_spec("lora", dataset={"source": "upload", "name": "mine.jsonl"})
-    with pytest.raises(RunSpecError, match="uploaded dataset needs the uri and sha256"):
+    with pytest.raises(RunSpecError) as raised:
         parse_run_spec(json.dumps(spec))
+    assert raised.value.problems == [
+        "dataset: 'sha256' is a required property",
+        "dataset: 'uri' is a required property",
+    ]
+
+
+@pytest.mark.parametrize("name", ["../../..", "../../etc/passwd", "/etc/passwd", "k8s-troubleshooting/../x"])
+def test_refuses_a_built_in_dataset_outside_the_closed_list_naming_the_ones_there_are(name):
+    spec = tiny_spec("lora", dataset={"name": name})
+    with pytest.raises(RunSpecError) as raised:
+        parse_run_spec(json.dumps(spec))
+    assert raised.value.problems == [f"dataset.name: {name!r} is not one of ['k8s-troubleshooting']"]
+
+
+@pytest.mark.parametrize("name", ["a/b.jsonl", "..", "a\\b.jsonl", "bad\u0000name"])
+def test_refuses_an_upload_display_name_with_a_path_separator_or_control_character(name):
+    spec = tiny_spec(
+        "lora",
+        dataset={"source": "upload", "name": name, "uri": "s3://bucket/key.jsonl", "sha256": "a" * 64},
+    )
+    with pytest.raises(RunSpecError) as raised:
+        parse_run_spec(json.dumps(spec))
+    assert raised.value.problems[0].startswith("dataset.name: ")
 
 
 def test_reports_text_that_is_not_json_with_its_position():
@@ -65,3 +88,23 @@ def test_reads_the_job_environment_and_names_missing_variables():
     assert settings.termination_log == "/dev/termination-log"
     with pytest.raises(KeyError, match="LABKIT_RUN_SPEC, LABKIT_ARTIFACTS_URI"):
         RunnerSettings.from_env({"LABKIT_RUN_ID": "abc"})
+
+
+def test_contract_jsonschema_reports_a_oneof_failure_with_sub_errors_per_branch():
+    """run_spec._discriminated relies on this: "With keywords like anyOf, the ValidationError.context
+    attribute can be used to see the sub-errors which caused the failure [...] this path will be relative
+    to the ValidationError.schema_path of the parent error" (python-jsonschema 4.26.0, "Handling
+    Validation Errors", https://python-jsonschema.readthedocs.io/en/latest/errors/). The first element
+    of each sub-error's relative schema path is the index of its oneOf branch."""
+    import jsonschema
+
+    schema = {
+        "oneOf": [
+            {"type": "object", "properties": {"source": {"const": "a"}, "name": {"enum": ["x"]}}},
+            {"type": "object", "properties": {"source": {"const": "b"}}, "required": ["uri"]},
+        ]
+    }
+    [error] = jsonschema.Draft202012Validator(schema).iter_errors({"source": "a", "name": "../.."})
+    assert error.validator == "oneOf"
+    by_branch = sorted((int(e.relative_schema_path[0]), e.validator, list(e.relative_path)) for e in error.context)
+    assert by_branch == [(0, "enum", ["name"]), (1, "const", ["source"]), (1, "required", [])]

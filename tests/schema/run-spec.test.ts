@@ -1,5 +1,16 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { RunSpecError, type RunSpecInput, resolveRunSpec } from "../../schema/run-spec";
+import {
+  BUILTIN_DATASETS,
+  DatasetDisplayNameSchema,
+  ExerciseDatasetSchema,
+  RunSpecError,
+  type RunSpecInput,
+  resolveRunSpec,
+  type UploadRecord,
+} from "../../schema/run-spec";
+import { REPO_ROOT } from "../harness/run-cli";
 
 const exercise: RunSpecInput = {
   baseModel: "Qwen/Qwen2.5-1.5B-Instruct",
@@ -61,5 +72,129 @@ describe("resolveRunSpec", () => {
         "training.learningRate",
       ]);
     }
+  });
+});
+
+describe("the dataset a RunSpec names", () => {
+  const upload: UploadRecord = {
+    name: "mine.jsonl",
+    uri: "s3://labkit-artifacts/cohorts/c/learners/lab-ada/datasets/aaaa.jsonl",
+    sha256: "a".repeat(64),
+  };
+  const adaUploads = (id: string) => (id === "ds-k3v7q2m7xw4a" ? upload : undefined);
+
+  it("lists exactly the built-in datasets the runner image ships (workshop/datasets/*.jsonl)", () => {
+    const shipped = readdirSync(join(REPO_ROOT, "workshop/datasets"))
+      .filter((f) => f.endsWith(".jsonl"))
+      .map((f) => f.replace(/\.jsonl$/, ""))
+      .sort();
+    expect([...BUILTIN_DATASETS].sort()).toEqual(shipped);
+    // The runner image copies that folder to the datasets directory the runner reads.
+    const dockerfile = readFileSync(join(REPO_ROOT, "images/runner/Dockerfile"), "utf8");
+    expect(dockerfile).toContain("COPY workshop/datasets/*.jsonl /opt/labkit/datasets/");
+    expect(dockerfile).toMatch(/LABKIT_DATASETS_DIR=\/opt\/labkit\/datasets/);
+  });
+
+  it("hands the closed list to the Python runner as an enum in the generated run-spec schema", () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, "schema/generated/run-spec.schema.json"), "utf8"));
+    const builtin = schema.properties.dataset.oneOf.find(
+      (branch: { properties: { source: { const: string } } }) => branch.properties.source.const === "builtin",
+    );
+    expect(builtin.properties.name.enum).toEqual([...BUILTIN_DATASETS]);
+  });
+
+  it.each([
+    "../../..",
+    "../../etc/passwd",
+    "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+    "K8S-TROUBLESHOOTING",
+  ])("refuses the built-in name %j, naming the ones that exist", (name) => {
+    expect(() => resolveRunSpec({ dataset: { name } }, "x", exercise)).toThrow(
+      `dataset.name: unknown built-in dataset ${JSON.stringify(name)}: use one of k8s-troubleshooting, or upload your own (POST /v1/datasets) and name it by \`id\``,
+    );
+  });
+
+  it.each([
+    ["a file:// uri", { source: "upload", uri: "file:///var/run/secrets/eks.amazonaws.com/serviceaccount/token" }],
+    [
+      "another learner's s3:// uri",
+      { source: "upload", uri: `s3://labkit-artifacts/cohorts/c/learners/lab-bob/datasets/${"b".repeat(64)}.jsonl` },
+    ],
+    ["a sha256", { source: "upload", id: "ds-k3v7q2m7xw4a", sha256: "b".repeat(64) }],
+    ["a uri on a built-in dataset", { source: "builtin", name: "k8s-troubleshooting", uri: "file:///etc/passwd" }],
+  ])("never takes %s from the caller: the controller sets it", (_what, dataset) => {
+    try {
+      resolveRunSpec({ dataset }, "x", exercise, { findUpload: adaUploads });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(RunSpecError);
+      const field = "uri" in dataset ? "uri" : "sha256";
+      expect((error as RunSpecError).problems[0]).toMatch(
+        new RegExp(
+          `^dataset: \`${field}\` is set by the controller from its own record of your upload, never by the caller`,
+        ),
+      );
+    }
+  });
+
+  it("resolves an upload by id to the uri and sha256 of the controller's record, and its name", () => {
+    const spec = resolveRunSpec(
+      { dataset: { source: "upload", id: "ds-k3v7q2m7xw4a", testSplit: 0.2 } },
+      "x",
+      exercise,
+      {
+        findUpload: adaUploads,
+      },
+    );
+    // The exercise's built-in name is not inherited by a switch to an upload.
+    expect(spec.dataset).toEqual({ source: "upload", id: "ds-k3v7q2m7xw4a", ...upload, testSplit: 0.2 });
+  });
+
+  it("refuses an upload id the caller does not own, and any upload without a resolver", () => {
+    const other = { dataset: { source: "upload", id: "ds-aaaaaaaaaaaa" } };
+    expect(() => resolveRunSpec(other, "x", exercise, { findUpload: adaUploads })).toThrow(
+      "dataset.id: no dataset `ds-aaaaaaaaaaaa` among your uploads: GET /v1/datasets lists them",
+    );
+    expect(() => resolveRunSpec({ dataset: { source: "upload", id: "ds-k3v7q2m7xw4a" } }, "x", exercise)).toThrow(
+      "no dataset `ds-k3v7q2m7xw4a` among your uploads",
+    );
+    expect(() => resolveRunSpec({ dataset: { source: "upload" } }, "x", exercise)).toThrow(
+      "dataset.id: source `upload` names one of your uploads by id",
+    );
+  });
+
+  it("refuses a malformed upload id, an id on a built-in dataset and a name on an upload", () => {
+    const problemsOf = (dataset: unknown) => {
+      try {
+        resolveRunSpec({ dataset }, "x", exercise, { findUpload: adaUploads });
+      } catch (error) {
+        return (error as RunSpecError).problems;
+      }
+      return [];
+    };
+    expect(problemsOf({ source: "upload", id: "../ds-k3v7q2m7xw4a" })[0]).toMatch(
+      /^dataset\.id: expected an upload id/,
+    );
+    expect(problemsOf({ id: "ds-k3v7q2m7xw4a" })[0]).toMatch(
+      /^dataset\.id: `id` names one of your uploads: set `source: upload`/,
+    );
+    expect(problemsOf({ source: "upload", id: "ds-k3v7q2m7xw4a", name: "k8s-troubleshooting" })[0]).toMatch(
+      /^dataset\.name: an upload keeps the name it was uploaded with/,
+    );
+  });
+
+  it("refuses display names with path separators or control characters, and `.` or `..`", () => {
+    for (const bad of ["../x.jsonl", "a/b.jsonl", "a\\b.jsonl", "x\u0000.jsonl", "x\n.jsonl", "..", ".", ""]) {
+      expect(DatasetDisplayNameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ["my-data.jsonl", "Meine Daten (v2).jsonl", "..hidden.jsonl", "données.jsonl"]) {
+      expect(DatasetDisplayNameSchema.safeParse(good).success, good).toBe(true);
+    }
+  });
+
+  it("lets an exercise in cohort.yaml name only a built-in dataset", () => {
+    expect(ExerciseDatasetSchema.safeParse({ source: "builtin", name: "k8s-troubleshooting" }).success).toBe(true);
+    expect(ExerciseDatasetSchema.safeParse({ source: "upload", id: "ds-k3v7q2m7xw4a" }).success).toBe(false);
+    expect(ExerciseDatasetSchema.safeParse({ source: "builtin", name: "../../.." }).success).toBe(false);
   });
 });

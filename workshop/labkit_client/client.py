@@ -132,14 +132,35 @@ class LabkitClient:
         `{fits, spec, estimate: {totalMiB, breakdown}, quotaMiB, largestSlotMiB, reason?, suggestions}`."""
         return self._request("POST", "/v1/estimate", {"spec": self._spec(exercise, overrides)})
 
+    def upload_dataset(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Check a local JSONL file (the runner's own checks) and upload it to the controller, which keeps it in
+        your area of the artifact bucket. Returns `{id, name, sha256, examples, sizeBytes, ...}`; a run names it
+        by that id (`submit(dataset_id=...)`). The same file uploaded again keeps its first id."""
+        from labkit_runner.dataset import load_conversations
+
+        path = Path(path)
+        load_conversations(path)  # the same checks the runner makes, before anything is uploaded
+        return self._request(
+            "POST",
+            "/v1/datasets",
+            {"name": path.name, "contentBase64": base64.b64encode(path.read_bytes()).decode("ascii")},
+        )
+
+    def datasets(self) -> list[dict[str, Any]]:
+        """Your uploaded datasets, newest first: [{id, name, sha256, examples, sizeBytes, createdAt}]."""
+        datasets: list[dict[str, Any]] = self._request("GET", "/v1/datasets")["datasets"]
+        return datasets
+
     def submit(
         self,
         exercise: str,
         dataset: str | os.PathLike[str] | None = None,
         dataset_settings: dict[str, Any] | None = None,
+        dataset_id: str | None = None,
         **overrides: Any,
     ) -> dict[str, Any]:
-        """Start a run of an exercise, optionally on a local JSONL file (checked first, uploaded with the run).
+        """Start a run of an exercise, optionally on a local JSONL file (checked, then uploaded with
+        `upload_dataset`) or on one of your uploads by `dataset_id`.
 
         `dataset_settings` sets fields of the spec's `dataset` section (e.g. `{"testSplit": 0.2}`;
         default none: the exercise's), which the `dataset` file argument would otherwise shadow.
@@ -148,18 +169,17 @@ class LabkitClient:
         `decision` ("admitted" or "queued") added. Raises `RunRefused` when the run can never fit,
         with the reason and the changes that would.
         """
+        if dataset is not None and dataset_id is not None:
+            raise LabkitError("give either a dataset file or a dataset_id, not both")
         spec = self._spec(exercise, overrides)
         if dataset_settings:
             spec["dataset"] = dict(dataset_settings)
-        body: dict[str, Any] = {"spec": spec}
         if dataset is not None:
-            from labkit_runner.dataset import load_conversations
-
-            path = Path(dataset)
-            load_conversations(path)  # the same checks the runner makes, before anything is uploaded
-            spec["dataset"] = {**spec.get("dataset", {}), "source": "upload", "name": path.name}
-            body["dataset"] = {"name": path.name, "contentBase64": base64.b64encode(path.read_bytes()).decode("ascii")}
-        answer = self._request("POST", "/v1/runs", body)  # {decision, reason?, run}
+            dataset_id = self.upload_dataset(dataset)["id"]
+        if dataset_id is not None:
+            # The controller resolves the file's location and sha256 from its own record of the upload.
+            spec["dataset"] = {**spec.get("dataset", {}), "source": "upload", "id": dataset_id}
+        answer = self._request("POST", "/v1/runs", {"spec": spec})  # {decision, reason?, run}
         run = dict(answer["run"])
         run["decision"] = answer["decision"]
         if answer.get("reason") and not run.get("reason"):

@@ -47,10 +47,30 @@ def _format_path(parts: Iterable[str | int]) -> str:
     return text or "(root)"
 
 
+def _discriminated(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The errors that explain `error`: for a `oneOf` of objects told apart by a `const` field (the
+    dataset's `source`), those of the branch whose `const` matched, e.g. `dataset.name: '../..' is
+    not one of [...]`, instead of "not valid under any of the given schemas"."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    by_branch: dict[int, list[jsonschema.ValidationError]] = {}
+    for sub in error.context:
+        by_branch.setdefault(int(sub.relative_schema_path[0]), []).append(sub)
+    matched = [
+        branch
+        for branch in by_branch.values()
+        if not any(sub.validator == "const" and len(sub.relative_path) == 1 for sub in branch)
+    ]
+    if len(matched) != 1:
+        return [error]
+    return [leaf for sub in matched[0] for leaf in _discriminated(sub)]
+
+
 def schema_problems(document: object, schema_name: str) -> list[str]:
     """Return one `path: message` line per way `document` breaks the named schema (empty when valid)."""
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
-    errors = sorted(validator.iter_errors(document), key=lambda e: (list(e.absolute_path), e.message))
+    errors = [leaf for error in validator.iter_errors(document) for leaf in _discriminated(error)]
+    errors.sort(key=lambda e: (list(e.absolute_path), e.message))
     return [f"{_format_path(error.absolute_path)}: {error.message}" for error in errors]
 
 
@@ -64,7 +84,8 @@ def parse_run_spec(text: str) -> dict[str, Any]:
         ) from error
     problems = schema_problems(spec, "run-spec")
     if not problems:
-        # The schema cannot express these two cross-field rules of RunSpecSchema; check them here too.
+        # The schema cannot express these cross-field rules of RunSpecSchema; check them here too.
+        # (An upload's uri and sha256 are required by the schema's `upload` branch.)
         bits = spec["quantization"]["bits"]
         if spec["method"] == "qlora" and bits != 4:
             problems.append(
@@ -73,9 +94,6 @@ def parse_run_spec(text: str) -> dict[str, Any]:
             )
         if spec["method"] == "lora" and bits == 4:
             problems.append("quantization.bits: a 4-bit base is QLoRA: set method to qlora, or bits to 16 (or 8)")
-        dataset = spec["dataset"]
-        if dataset["source"] == "upload" and not (dataset.get("uri") and dataset.get("sha256")):
-            problems.append("dataset: an uploaded dataset needs the uri and sha256 the controller fills in")
     if problems:
         raise RunSpecError(problems)
     return spec

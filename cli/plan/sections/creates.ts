@@ -2,6 +2,7 @@
 
 import { systemNodeCount } from "../../../core/cost/cohort-cost";
 import { gpuPoolCapacity } from "../../../core/cost/gpu-pools";
+import { labsDomainOf } from "../../../schema/cohort";
 import { planSection } from "../plan-section";
 
 export const createsSection = planSection({
@@ -39,7 +40,9 @@ export const createsSection = planSection({
       `Model cache with ${cohort.models.length} model(s), warmed before class`,
       `lab-controller (API, scheduler, dashboard) with its SQLite volume`,
       `${cohort.learners.length} labs: per learner a namespace, JupyterLab (${cohort.labs.cpu} CPU, ${cohort.labs.memoryGiB} GiB, ${cohort.labs.storageGiB} GiB volume), token, isolation policies`,
-      `One load balancer${cohort.domain ? ` with TLS for ${cohort.domain.name}` : ""}, routes /u/<learner>/ and /dashboard/`,
+      cohort.domain
+        ? `One load balancer with TLS (one certificate for ${cohort.domain.name} and *.${labsDomainOf(cohort.domain)}): the dashboard and API on ${cohort.domain.name}, each lab on its own host <learner>.${labsDomainOf(cohort.domain)}`
+        : "One load balancer on plain HTTP port 80 (`insecure: true`): the dashboard, the API and every lab on one origin, /u/<learner>/ and /dashboard/",
     );
     if (cohort.budget)
       lines.push(`AWS Budget of $${cohort.budget.limitUsd} with alerts to ${cohort.budget.alertEmails.join(", ")}`);

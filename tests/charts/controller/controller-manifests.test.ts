@@ -70,7 +70,7 @@ describe("the lab-controller's manifests", () => {
     expect(service.spec.ports[0].port).toBe(CONTROLLER_SERVICE.port);
   });
 
-  it("grant read on nodes, pods and jobs, and Job create/delete only in learner namespaces; no secrets, no pods writes", () => {
+  it("grant read on nodes, pods and jobs, and Job and run-Secret create/delete only in learner namespaces; no Secret reads, no pods writes", () => {
     const rbac = controllerRbac(options) as any[];
     const rules = rbac.filter((o) => o.kind === "ClusterRole").flatMap((r) => r.rules);
     const verbsOn = (resource: string) =>
@@ -81,7 +81,16 @@ describe("the lab-controller's manifests", () => {
     expect(verbsOn("nodes")).toEqual(["get", "list", "watch"]);
     expect(verbsOn("pods")).toEqual(["get", "list", "watch"]);
     expect(verbsOn("jobs")).toEqual(["create", "delete", "get", "list", "watch"]);
-    expect(verbsOn("secrets")).toEqual([]);
+    // Each run's token Secret is written and deleted, never read back (no get, list, watch or update).
+    expect(verbsOn("secrets")).toEqual(["create", "delete"]);
+    const read = rbac.find((o) => o.kind === "ClusterRole" && o.metadata.name === "labkit-controller-read");
+    expect(read.rules.some((r: any) => r.resources.includes("secrets"))).toBe(false);
+    const secretRole = rbac.find(
+      (o) => o.kind === "ClusterRole" && o.rules.some((r: any) => r.resources.includes("secrets")),
+    );
+    expect(rbac.filter((o) => o.roleRef?.name === secretRole.metadata.name).map((b) => b.kind)).toEqual(
+      cohort.learners.map(() => "RoleBinding"),
+    );
     expect(rules.some((r: any) => r.verbs.includes("*") || r.resources.includes("*"))).toBe(false);
     const bindings = rbac.filter((o) => o.kind === "RoleBinding");
     expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual(cohort.learners.map((l) => `lab-${l.id}`).sort());

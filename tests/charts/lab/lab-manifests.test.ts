@@ -167,7 +167,14 @@ describe("lab manifests of the example cohort", () => {
     const sts = find<KubernetesObject>(ofLearner(learner.id), "StatefulSet");
     const lab = podSpecOf(sts).containers[0];
     expect(lab.command).toEqual(
-      jupyterLabArgs({ learnerId: learner.id, port: 8888, rootDir: "/home/jovyan", idleTimeoutMinutes: 60 }),
+      jupyterLabArgs({
+        learnerId: learner.id,
+        port: 8888,
+        rootDir: "/home/jovyan",
+        idleTimeoutMinutes: 60,
+        // The lab has its own host behind TLS, so its login cookie is Secure.
+        secureCookie: true,
+      }),
     );
     expect(lab.command).toContain(`--ServerApp.base_url=/u/${learner.id}/`);
     const env = Object.fromEntries((lab.env ?? []).map((e) => [e.name, e]));
@@ -197,14 +204,21 @@ describe("lab manifests of the example cohort", () => {
     expect(lab.resources?.limits).toEqual({ cpu: String(cohort.labs.cpu), memory: `${cohort.labs.memoryGiB}Gi` });
   });
 
-  it("routes `/u/<learner>/` on the cohort's domain to that learner's Service only", () => {
+  it("routes `/u/<learner>/` on the learner's own host `<learner>.<labsDomain>` to that learner's Service only", () => {
     for (const learner of cohort.learners) {
       const route = find<IHTTPRoute>(ofLearner(learner.id), "HTTPRoute");
-      expect(route.spec?.hostnames).toEqual([cohort.domain?.name]);
+      expect(route.spec?.hostnames).toEqual([`${learner.id}.learners.example.org`]);
       expect(route.spec?.parentRefs?.[0]).toMatchObject({ name: "labkit", namespace: GATEWAY_NAMESPACE });
       expect(route.spec?.rules).toEqual([
         {
           matches: [{ path: { type: "PathPrefix", value: `/u/${learner.id}/` } }],
+          // Behind the NLB's TLS listener Envoy would say `http` (tests/contracts/separate-origins.test.ts).
+          filters: [
+            {
+              type: "RequestHeaderModifier",
+              requestHeaderModifier: { set: [{ name: "X-Forwarded-Proto", value: "https" }] },
+            },
+          ],
           backendRefs: [{ kind: "Service", name: "lab", port: 8888 }],
           // No request timeout: Envoy's 15 s default would cut long Jupyter requests (tests/contracts/gateway.test.ts).
           timeouts: { request: "0s" },

@@ -18,6 +18,23 @@ describe("labkit plan", () => {
     expect(out).toContain("GPU node pool `l40s`: 8 × g6e.xlarge (8 × NVIDIA L40S), on-demand, HAMi (VRAM slices)");
   });
 
+  it("shows the dashboard on the domain and every lab on a host of its own", async () => {
+    const result = await runLabkit(["plan", "workshop/cohort.example.yaml"]);
+    expect(result.stdout).toContain(
+      "One load balancer with TLS (one certificate for labs.example.org and *.learners.example.org): the dashboard and API on labs.example.org, each lab on its own host <learner>.learners.example.org",
+    );
+    expect(result.stdout).not.toContain("warning: insecure");
+  });
+
+  it("warns in the plan of a cohort without a domain that one origin and plain HTTP put the instructor and the tokens at risk", async () => {
+    const result = await runLabkit(["plan", "tests/fixtures/cohorts/valid-minimal.yaml"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "warning: insecure: no domain (`insecure: true`): every learner's lab shares one origin with the dashboard and the API, so a learner's notebook page can call the API as the instructor who opens that lab; and everything travels over plain HTTP on port 80, so learners' and instructors' tokens and cookies cross the network in clear text",
+    );
+    expect(result.stdout).toContain("One load balancer on plain HTTP port 80 (`insecure: true`)");
+  });
+
   it("prints the same plan as JSON with --json, sections keyed by id", async () => {
     const result = await runLabkit(["plan", "workshop/cohort.example.yaml", "--json"]);
     expect(result.code).toBe(0);

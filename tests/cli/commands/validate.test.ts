@@ -37,6 +37,28 @@ describe("labkit validate", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("refuses a cohort with neither a domain nor `insecure: true`, naming both ways out (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "labkit-validate-"));
+    const file = join(dir, "cohort.yaml");
+    writeFileSync(file, readFileSync(fixture("valid-minimal.yaml"), "utf8").replace(/^insecure: true\n/m, ""));
+    const result = await runLabkit(["validate", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:2:1: domain: no \`domain\`:`);
+    expect(result.stderr).toContain("a learner's notebook page can call the API as the instructor who opens it");
+    expect(result.stderr).toContain("Add `domain: { name: labs.example.org, hostedZoneId: Z… }`");
+    expect(result.stderr).toContain("opt in with `insecure: true`");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("accepts `insecure: true` without a domain, and warns on stderr of one origin and of clear text", async () => {
+    const result = await runLabkit(["validate", fixture("valid-minimal.yaml")]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      "warning: insecure: no domain (`insecure: true`): every learner's lab shares one origin with the dashboard and the API, so a learner's notebook page can call the API as the instructor who opens that lab",
+    );
+    expect(result.stderr).toContain("tokens and cookies cross the network in clear text");
+  });
+
   it("accepts a roster CSV with quoted fields and an empty e-mail", async () => {
     const result = await runLabkit(["validate", fixture("valid-roster.yaml")]);
     expect(result.code).toBe(0);
@@ -108,7 +130,7 @@ describe("labkit validate", () => {
     [
       "a domain with neither a hosted zone nor a certificate (ACM validation would wait forever)",
       "bad-domain-no-zone.yaml",
-      "tests/fixtures/cohorts/bad-domain-no-zone.yaml:10:3: domain: a domain needs `hostedZoneId` (labkit validates the certificate and adds the record through Route 53; find it with `aws route53 list-hosted-zones-by-name --dns-name labs.example.org`) or `certificateArn` (an ACM certificate already issued for labs.example.org)",
+      "tests/fixtures/cohorts/bad-domain-no-zone.yaml:10:3: domain: a domain needs `hostedZoneId` (labkit validates the certificate and adds the record through Route 53; find it with `aws route53 list-hosted-zones-by-name --dns-name labs.example.org`) or `certificateArn` (an ACM certificate already issued for labs.example.org and *.labs.labs.example.org)",
     ],
     [
       "a Kubernetes version that leaves EKS extended support before the cohort ends",

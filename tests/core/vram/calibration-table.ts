@@ -49,7 +49,7 @@ function spec(
       gradientCheckpointing: input.ckpt,
       optimizer: input.optimizer ?? "adamw_torch",
     },
-    dataset: { source: "builtin", name: "calibration", testSplit: 0.1 },
+    dataset: { source: "builtin", name: "k8s-troubleshooting", testSplit: 0.1 },
   };
 }
 

@@ -19,7 +19,7 @@ function runSpec(
     ...base,
     exercise: "test",
     baseModel: "Qwen/Qwen2.5-1.5B-Instruct",
-    dataset: { source: "builtin", name: "k8s", testSplit: 0.1 },
+    dataset: { source: "builtin", name: "k8s-troubleshooting", testSplit: 0.1 },
     ...overrides,
     training: { ...base.training, ...overrides.training },
   } as RunSpec;

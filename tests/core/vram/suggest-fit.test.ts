@@ -8,7 +8,7 @@ const heavy: RunSpec = {
   ...base,
   exercise: "test",
   baseModel: "Qwen/Qwen2.5-3B-Instruct",
-  dataset: { source: "builtin", name: "k8s", testSplit: 0.1 },
+  dataset: { source: "builtin", name: "k8s-troubleshooting", testSplit: 0.1 },
   training: { ...base.training, gradientCheckpointing: true },
 };
 const LIMIT_MIB = 16 * 1024;

@@ -96,10 +96,11 @@ describe("Labs component (Pulumi mocks)", () => {
       "kubernetes:core/v1:Secret",
     ]);
 
+    // Each lab on a host of its own under the default labs domain `labs.<domain.name>`.
     expect(urls).toEqual({
-      ada: "https://labs.example.org/u/ada/",
-      alan: "https://labs.example.org/u/alan/",
-      grace: "https://labs.example.org/u/grace/",
+      ada: "https://ada.labs.labs.example.org/u/ada/",
+      alan: "https://alan.labs.labs.example.org/u/alan/",
+      grace: "https://grace.labs.labs.example.org/u/grace/",
     });
     expect(tokens.ada).toBe("generated-token-for-labs-ada-token");
     expect(pulumi.isSecret(labs.learnerTokens)).toBeTruthy();

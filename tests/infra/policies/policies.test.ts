@@ -74,4 +74,36 @@ describe("labkit policies", () => {
       expect.stringContaining("s3:* on *"),
     ]);
   });
+
+  it("refuses a role policy that lets one session write every learner's run artifacts, and accepts one scoped by the namespace tag", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, written literally
+    const own = "arn:aws:s3:::b/cohorts/ft/learners/${aws:PrincipalTag/kubernetes-namespace}/*";
+    const policy = (resource: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: resource }],
+      });
+    for (const wide of [
+      "arn:aws:s3:::b/cohorts/ft/*",
+      "arn:aws:s3:::b/cohorts/ft/learners/*",
+      "arn:aws:s3:::b/cohorts/ft/learners/lab-*/runs/*",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, written literally
+      "arn:aws:s3:::b/cohorts/ft/learners/${aws:PrincipalTag/kubernetes-pod-name}/*",
+    ]) {
+      const violations = await check("aws:iam/rolePolicy:RolePolicy", { policy: policy(wide) });
+      expect(
+        violations.map((v) => v.message),
+        wide,
+      ).toEqual([
+        expect.stringMatching(/overwrite every learner's run artifacts.*\$\{aws:PrincipalTag\/kubernetes-namespace\}/),
+      ]);
+    }
+    for (const scoped of [
+      own,
+      "arn:aws:s3:::b/cohorts/ft/learners/lab-*/datasets/*",
+      "arn:aws:s3:::b/cohorts/ft/learners/lab-ada/*",
+    ]) {
+      expect(await check("aws:iam/rolePolicy:RolePolicy", { policy: policy(scoped) }), scoped).toEqual([]);
+    }
+  });
 });

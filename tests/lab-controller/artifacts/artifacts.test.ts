@@ -26,7 +26,7 @@ describe("datasets and artifacts in an S3-compatible bucket", () => {
     await moto?.stop();
   });
 
-  it("stores an uploaded JSONL dataset content-addressed in the bucket and points the run spec at it", async () => {
+  it("stores a JSONL dataset sent with a run as an upload, content-addressed in the bucket, and points the run spec at it", async () => {
     const lines = [
       {
         messages: [
@@ -48,9 +48,13 @@ describe("datasets and artifacts in an S3-compatible bucket", () => {
       dataset: { name: "my-errors.jsonl", contentBase64: Buffer.from(content).toString("base64") },
     });
     expect(answer.status).toBe(201);
-    const key = `cohorts/test-cohort/learners/ada/datasets/${sha256}.jsonl`;
+    const key = `cohorts/test-cohort/learners/lab-ada/datasets/${sha256}.jsonl`;
+    const [upload] = (await f.call("ada", "GET", "/v1/datasets")).body.datasets;
+    expect(upload).toMatchObject({ name: "my-errors.jsonl", sha256, examples: 2, sizeBytes: content.length });
+    // The inline file became one of ada's uploads, and the spec names it by that id.
     expect(answer.body.run.spec.dataset).toEqual({
       source: "upload",
+      id: upload.id,
       name: "my-errors.jsonl",
       uri: `s3://${BUCKET}/${key}`,
       sha256,
@@ -75,7 +79,7 @@ describe("datasets and artifacts in an S3-compatible bucket", () => {
 
   it("finishes a run with the samples of its results.json and serves presigned links to its artifacts", async () => {
     const { body } = await f.call("cleo", "POST", "/v1/runs", { spec: { exercise: "lora-warmup" } });
-    const prefix = `cohorts/test-cohort/learners/cleo/runs/${body.run.id}/`;
+    const prefix = `cohorts/test-cohort/learners/lab-cleo/runs/${body.run.id}/`;
     const result: RunResult = {
       runId: body.run.id,
       status: "succeeded",

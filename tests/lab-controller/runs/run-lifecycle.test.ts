@@ -6,6 +6,7 @@ import {
   type ControllerFixture,
   finishPod,
   jobOf,
+  runTokenOf,
   startControllerFixture,
   startPod,
   TOKENS,
@@ -19,10 +20,6 @@ function jobContainer(fixture: ControllerFixture, run: Run) {
     env: JobEnv;
     resources: { limits: Record<string, string>; requests: Record<string, string> };
   };
-}
-
-function runTokenOf(fixture: ControllerFixture, run: Run): string {
-  return jobContainer(fixture, run).env.find((e) => e.name === "LABKIT_RUN_TOKEN")?.value ?? "";
 }
 
 async function postEvent(fixture: ControllerFixture, runId: string, token: string, event: unknown) {
@@ -73,12 +70,15 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
       `http://lab-controller.labkit-system.svc.cluster.local:8080/v1/runs/${run.id}/events`,
     );
     expect(env.LABKIT_ARTIFACTS_URI).toBe(
-      `s3://labkit-test-artifacts/cohorts/test-cohort/learners/ada/runs/${run.id}/`,
+      `s3://labkit-test-artifacts/cohorts/test-cohort/learners/lab-ada/runs/${run.id}/`,
     );
     expect(env.HF_HUB_OFFLINE).toBe("1");
     // The store keeps the runner token's hash only.
     expect(f.store.runTokenSha256(run.id)).toMatch(/^[0-9a-f]{64}$/);
-    expect(f.store.runTokenSha256(run.id)).not.toBe(env.LABKIT_RUN_TOKEN);
+    expect(f.store.runTokenSha256(run.id)).not.toBe(runTokenOf(f, run));
+    // The Job itself holds no token: the runner reads it from the run's Secret.
+    expect(env.LABKIT_RUN_TOKEN).toBeUndefined();
+    expect(JSON.stringify(job)).not.toContain(runTokenOf(f, run));
 
     startPod(f, run);
     await f.waitForRun(run.id, (r) => r.state === "running");
@@ -128,7 +128,14 @@ describe("lab-controller run lifecycle against the fake Kubernetes API", () => {
     expect(read.body.state).toBe("succeeded");
     const board = await f.call("bob", "GET", "/v1/leaderboard");
     expect(board.body.entries).toEqual([
-      { learnerId: "ada", runId: run.id, exercise: "lora-warmup", before: { rougeL: 0.21 }, after: { rougeL: 0.44 } },
+      {
+        learnerId: "ada",
+        runId: run.id,
+        exercise: "lora-warmup",
+        before: { rougeL: 0.21 },
+        after: { rougeL: 0.44 },
+        verified: true,
+      },
     ]);
     expect(f.api.requestsMatching("POST", /\/jobs$/)).toHaveLength(1);
   });

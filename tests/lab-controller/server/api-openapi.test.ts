@@ -73,7 +73,7 @@ describe("the OpenAPI document, generated from the zod schemas", () => {
 
   it("describes every answer of POST /v1/runs, the run's resolved spec from RunSpecSchema", () => {
     const responses = doc.paths["/v1/runs"].post.responses ?? {};
-    expect(Object.keys(responses).sort()).toEqual(["201", "202", "400", "401", "403", "413", "422"]);
+    expect(Object.keys(responses).sort()).toEqual(["201", "202", "400", "401", "403", "413", "422", "429", "500"]);
     const run = resolve(json(responses["201"]).properties?.run as JsonSchema);
     const spec = resolve(run.properties?.spec as JsonSchema);
     expect(spec.required?.sort()).toEqual(Object.keys(RunSpecSchema.shape).sort());
@@ -180,9 +180,13 @@ describe("a request that fails its zod schema is answered as before zod checked 
   });
 
   it("refuses a runner event from a person with 403, and a body that is not an object with 400 first", async () => {
-    const byPerson = await f.call("ada", "POST", "/v1/runs/abc/events", { type: "progress", seq: 1, step: -1 });
+    const byPerson = await f.call("ada", "POST", "/v1/runs/abcdefghijkl/events", {
+      type: "progress",
+      seq: 1,
+      step: -1,
+    });
     expect(byPerson).toEqual({ status: 403, body: { error: "only the run's own runner token may post its events" } });
-    const notObject = await f.call("ada", "POST", "/v1/runs/abc/events", [1]);
+    const notObject = await f.call("ada", "POST", "/v1/runs/abcdefghijkl/events", [1]);
     expect(notObject).toEqual({ status: 400, body: { error: "invalid request: body must be object" } });
   });
 });
@@ -203,13 +207,19 @@ describe("the session cookie, by @fastify/cookie", () => {
       body: body ? JSON.stringify(body) : undefined,
     });
 
-  it("sets labkit_session for 12 hours with Path=/, HttpOnly and SameSite=Strict, and Secure only behind TLS", async () => {
+  const cookieOf = (response: Response) => (response.headers.get("set-cookie") ?? "").split("; ")[0];
+
+  it("sets an opaque session id (never the token) for 12 hours, host-only: `__Host-` with Secure behind TLS", async () => {
     const plain = await post("/v1/login", { token: TOKENS.ada });
-    expect(plain.headers.get("set-cookie")?.split("; ")[0]).toBe(`labkit_session=${TOKENS.ada}`);
+    const [name, value] = cookieOf(plain).split("=");
+    expect(name).toBe("labkit_session");
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(value).not.toContain(TOKENS.ada);
     expect(attributes(plain.headers.get("set-cookie"))).toEqual(
       new Set(["Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=43200"]),
     );
     const tls = await post("/v1/login", { token: TOKENS.ada }, { "x-forwarded-proto": "https" });
+    expect(cookieOf(tls)).toMatch(/^__Host-labkit_session=/);
     expect(attributes(tls.headers.get("set-cookie"))).toEqual(
       new Set(["Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=43200", "Secure"]),
     );
@@ -217,20 +227,23 @@ describe("the session cookie, by @fastify/cookie", () => {
 
   it("clears it on logout with Max-Age=0 and the same attributes", async () => {
     const logout = await post("/v1/logout", undefined, { "x-forwarded-proto": "https" });
-    expect(logout.headers.get("set-cookie")?.split("; ")[0]).toBe("labkit_session=");
+    expect(cookieOf(logout)).toBe("__Host-labkit_session=");
     expect(attributes(logout.headers.get("set-cookie"))).toEqual(
       new Set(["Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=0", "Secure"]),
     );
   });
 
-  it("authenticates by the cookie among others, and prefers the Authorization header", async () => {
+  it("authenticates by the session cookie among others, refuses the raw token as a cookie, and prefers the Authorization header", async () => {
+    const session = cookieOf(await post("/v1/login", { token: TOKENS.maria })).split("=")[1];
     const me = await f.call(null, "GET", "/v1/me", undefined, {
-      cookie: `theme=dark; labkit_session=${encodeURIComponent(TOKENS.maria)}; lang=en`,
+      cookie: `theme=dark; labkit_session=${session}; lang=en`,
     });
     expect(me.body).toEqual({ role: "instructor", id: "maria", name: "Maria Schmidt" });
+    const rawToken = await f.call(null, "GET", "/v1/me", undefined, { cookie: `labkit_session=${TOKENS.maria}` });
+    expect(rawToken.status).toBe(401);
     const wrongHeader = await f.call(null, "GET", "/v1/me", undefined, {
       authorization: "Bearer wrong",
-      cookie: `labkit_session=${TOKENS.ada}`,
+      cookie: `labkit_session=${session}`,
     });
     expect(wrongHeader.status).toBe(401);
   });
